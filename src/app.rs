@@ -1,0 +1,268 @@
+//! The application: reads the command line and configuration, runs the engine, streams or
+//! renders the report, and decides the exit code. Exit codes (a contract): 0 nothing failed,
+//! 1 a check failed or errored (or warned, with `--strict`), 2 bad usage, bad configuration,
+//! or the tool's own crash.
+
+use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::mpsc;
+
+use crate::aws::ResolvedRegion;
+use crate::catalog::{Catalog, catalog};
+use crate::checks::identity::{CallerIdentity, Survey};
+use crate::cli::{Args, Command, Format};
+use crate::config::Config;
+use crate::engine::{Board, Ctx, Engine, Event, Plan};
+use crate::report::style::Style;
+use crate::report::{self, CheckReport, Context, Report};
+use crate::world::World;
+
+/// Exit code for usage and configuration errors, and for the tool's own crash.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the command line and returns the process exit code. Never panics: a crash inside is
+/// reported on stderr and exits 2.
+pub fn main(args: Args) -> u8 {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| run(&args))) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("connector-doctor: internal error: the tool crashed. Please report this with the command you ran.");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn run(args: &Args) -> u8 {
+    match &args.command {
+        Some(Command::Explain { code }) => explain(args, code),
+        Some(Command::ListChecks) => list_checks(args),
+        None => diagnose(args),
+    }
+}
+
+/// Why output stopped early.
+enum Stop {
+    /// The reader went away (`| head`): that is success, not an error.
+    BrokenPipe,
+    /// Another write error.
+    Failed(std::io::Error),
+}
+
+/// Where the report goes: stdout, or the `--output` file.
+struct Sink {
+    out: Box<dyn Write>,
+}
+
+impl Sink {
+    fn open(args: &Args) -> Result<Self, u8> {
+        let out: Box<dyn Write> = match &args.output {
+            Some(path) => match std::fs::File::create(path) {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    eprintln!("connector-doctor: cannot write {}: {e}", path.display());
+                    return Err(EXIT_USAGE);
+                }
+            },
+            None => Box::new(std::io::stdout()),
+        };
+        Ok(Self { out })
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), Stop> {
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Stop::BrokenPipe } else { Stop::Failed(e) })
+    }
+}
+
+/// Maps a write outcome to an exit code: a closed pipe is success.
+fn finish(result: Result<(), Stop>, code: u8) -> u8 {
+    match result {
+        Ok(()) => code,
+        Err(Stop::BrokenPipe) => 0,
+        Err(Stop::Failed(e)) => {
+            eprintln!("connector-doctor: cannot write the report: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn style_for(args: &Args, world: &World) -> Style {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    Style::decide(
+        args.color,
+        to_terminal,
+        world.var("NO_COLOR").is_some(),
+        world.var("TERM").is_some_and(|t| t == "dumb"),
+    )
+}
+
+fn diagnose(args: &Args) -> u8 {
+    let config = match Config::load(args.config.as_deref(), &args.overrides()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("connector-doctor: configuration error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let world = World::from_process();
+    let style = style_for(args, &world);
+    let mut sink = match Sink::open(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("connector-doctor: cannot start the async runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let streaming = args.format() == Format::Text && args.output.is_none();
+    let strict = args.strict;
+    let format = args.format();
+    runtime.block_on(async move {
+        let region = ResolvedRegion::resolve(&world, &config);
+        let timeout = config.timeout;
+        let zero_config = config.connectors.is_empty();
+        let config = Arc::new(config);
+        let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
+        let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let started_at = SystemTime::now();
+        let clock = Instant::now();
+        let mut written = Ok(());
+        if streaming {
+            written = sink.write(&report::text::header(style, &region.name, region.from));
+        }
+        let run = engine.run(ctx.clone(), 1, timeout, tx);
+        tokio::pin!(run);
+        let show = |event: Event, sink: &mut Sink, written: &mut Result<(), Stop>| {
+            if let (true, Ok(()), Event::Finished(f)) = (streaming, &*written, event) {
+                *written = sink.write(&report::text::check(style, &CheckReport::from_finished(&f, catalog())));
+            }
+        };
+        let results = loop {
+            tokio::select! {
+                results = &mut run => break results,
+                Some(event) = rx.recv() => show(event, &mut sink, &mut written),
+            }
+        };
+        while let Ok(event) = rx.try_recv() {
+            show(event, &mut sink, &mut written);
+        }
+        let report = Report::build(&results, catalog(), context(&ctx, &region), started_at, clock.elapsed());
+        let code = report.summary.exit_code(strict);
+        if written.is_ok() {
+            written = sink.write(&match format {
+                Format::Json => report::json::render(&report),
+                Format::Markdown => report::markdown::render(&report),
+                Format::Text if streaming => {
+                    let mut footer = report::text::footer(style, &report);
+                    if zero_config {
+                        footer.push_str(&style.dim(
+                            "Only the identity link was checked: add [[connector]] entries to connector-doctor.toml to check role chains and data access.\n",
+                        ));
+                    }
+                    footer
+                }
+                Format::Text => report::text::render(style, &report, region.from),
+            });
+        }
+        if let Some(path) = &args.output {
+            if written.is_ok() {
+                eprintln!("connector-doctor: report written to {}", path.display());
+            }
+        }
+        finish(written, code)
+    })
+}
+
+fn context(ctx: &Ctx, region: &ResolvedRegion) -> Context {
+    let survey = ctx.board.get::<Survey>(None);
+    let caller = ctx.board.get::<CallerIdentity>(None);
+    Context {
+        region: region.name.clone(),
+        credential_source: survey.map(|s| if s.present.is_empty() { "none".to_owned() } else { s.winner.name().to_owned() }),
+        caller_arn: caller.map(|c| c.arn.clone()),
+    }
+}
+
+fn explain(args: &Args, name: &str) -> u8 {
+    let cat: &Catalog = catalog();
+    let Some(entry) = cat.code_named(name.trim()) else {
+        let near: Vec<&str> = cat
+            .codes()
+            .map(|c| c.code.as_str())
+            .filter(|c| name.split('-').filter(|w| w.len() > 2).any(|w| c.contains(w)))
+            .collect();
+        let hint = if near.is_empty() { String::new() } else { format!(" Did you mean: {}?", near.join(", ")) };
+        eprintln!("connector-doctor: unknown failure code {name:?}.{hint} `connector-doctor list-checks` lists every code.");
+        return EXIT_USAGE;
+    };
+    let world = World::from_process();
+    let style = style_for(args, &world);
+    let code = crate::outcome::Code::parse(&entry.code);
+    let remedy = code.and_then(|c| cat.remedy(c, &crate::outcome::Facts::new()));
+    let mut out = format!(
+        "{} ({} · reported by {})\n{}\n\n",
+        style.bold(&entry.code),
+        style.status(entry.status, entry.status.word()),
+        entry.checks.join(", "),
+        entry.title
+    );
+    if let Some(remedy) = remedy {
+        out.push_str(remedy.text.trim());
+        out.push('\n');
+        if !remedy.commands.is_empty() {
+            out.push('\n');
+            for c in &remedy.commands {
+                out.push_str(&format!("  $ {c}\n"));
+            }
+        }
+        out.push_str(&style.dim("\nValues in <angle brackets> are filled in from the live run in a report.\n"));
+    }
+    let mut sink = match Sink::open(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    finish(sink.write(&out), 0)
+}
+
+fn list_checks(args: &Args) -> u8 {
+    let cat = catalog();
+    let world = World::from_process();
+    let style = style_for(args, &world);
+    let mut out = String::new();
+    for link in &cat.links {
+        out.push_str(&format!("{}\n", style.bold(&link.title)));
+        for check in &link.checks {
+            let needs = if check.depends_on.is_empty() { String::new() } else { format!(" · needs {}", check.depends_on.join(", ")) };
+            out.push_str(&format!(
+                "  {:<24}{}  {}\n",
+                check.id,
+                check.title,
+                style.dim(&format!("deadline {:.0} s{needs}", check.deadline().as_secs_f64()))
+            ));
+            out.push_str(&format!("  {:<24}{}\n", "", check.proves));
+            let codes: Vec<String> = cat
+                .codes_of(&check.id)
+                .iter()
+                .map(|c| if c.status == crate::outcome::Status::Warn { format!("{} (warn)", c.code) } else { c.code.clone() })
+                .collect();
+            if !codes.is_empty() {
+                out.push_str(&format!("  {:<24}{}\n", "", style.dim(&format!("codes: {}", codes.join(", ")))));
+            }
+        }
+        out.push('\n');
+    }
+    let mut sink = match Sink::open(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    finish(sink.write(&out), 0)
+}

@@ -1,0 +1,212 @@
+//! Talking to AWS: the region and endpoints the pod's SDK would use, SDK clients built from
+//! them, and SDK errors sorted into what a diagnosis needs (AWS said no; nobody answered; the
+//! answer made no sense), with the whole error chain kept, redacted, as evidence.
+
+pub mod region;
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_sdk_sts::config::{Region, SharedCredentialsProvider};
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+pub use region::{Endpoint, EndpointKind, ResolvedRegion};
+
+use crate::outcome::Evidence;
+
+/// How an AWS call went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallFailure {
+    /// AWS answered with an error.
+    Service {
+        /// The error code, such as `AccessDenied`.
+        code: String,
+        /// AWS's message.
+        message: String,
+        /// The request id.
+        request_id: Option<String>,
+        /// The HTTP status.
+        status: Option<u16>,
+    },
+    /// Nothing useful came back from the endpoint.
+    Unreachable {
+        /// How: timeout, refused, DNS, …
+        kind: Unreachable,
+        /// The whole error chain.
+        detail: String,
+    },
+    /// An answer came back that is not the service's reply.
+    Garbled {
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The whole error chain.
+        detail: String,
+    },
+    /// The request could not even be built or signed.
+    Local {
+        /// The whole error chain.
+        detail: String,
+    },
+}
+
+/// Ways an endpoint can be unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachable {
+    /// No answer in time.
+    Timeout,
+    /// The connection was refused.
+    Refused,
+    /// The name did not resolve.
+    Dns,
+    /// Another transport failure.
+    Other,
+}
+
+impl Unreachable {
+    /// A phrase for summaries.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Unreachable::Timeout => "timed out",
+            Unreachable::Refused => "refused the connection",
+            Unreachable::Dns => "did not resolve",
+            Unreachable::Other => "could not be reached",
+        }
+    }
+}
+
+impl CallFailure {
+    /// Sorts an SDK error.
+    pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+        R: std::fmt::Debug,
+        SdkError<E, R>: StdError + 'static,
+    {
+        let detail = DisplayErrorContext(err).to_string();
+        let status = status_of(err);
+        match err {
+            SdkError::ServiceError(_) => {
+                let code = err.code().unwrap_or("Unknown").to_owned();
+                let message = err.message().unwrap_or_default().to_owned();
+                let request_id = err.meta().extra("aws_request_id").map(str::to_owned);
+                CallFailure::Service { code, message, request_id, status }
+            }
+            SdkError::TimeoutError(_) => CallFailure::Unreachable { kind: Unreachable::Timeout, detail },
+            SdkError::DispatchFailure(d) => {
+                let kind = if d.is_timeout() {
+                    Unreachable::Timeout
+                } else {
+                    transport_kind(&detail)
+                };
+                CallFailure::Unreachable { kind, detail }
+            }
+            SdkError::ResponseError(_) => CallFailure::Garbled { status, detail },
+            _ => CallFailure::Local { detail },
+        }
+    }
+
+    /// Evidence of this failure for the call `call` to `endpoint`.
+    pub fn evidence(&self, call: &str, endpoint: &str, took: Duration) -> Evidence {
+        let e = Evidence::call(call).endpoint(endpoint).took(took);
+        match self {
+            CallFailure::Service { code, message, request_id, status } => {
+                let e = e.error_code(code).message(message).request_id(request_id.as_deref());
+                match status {
+                    Some(s) => e.http_status(*s),
+                    None => e,
+                }
+            }
+            CallFailure::Unreachable { detail, .. } | CallFailure::Local { detail } => e.message(detail),
+            CallFailure::Garbled { status, detail } => {
+                let e = e.message(detail);
+                match status {
+                    Some(s) => e.http_status(*s),
+                    None => e,
+                }
+            }
+        }
+    }
+}
+
+fn status_of<E, R: std::fmt::Debug>(err: &SdkError<E, R>) -> Option<u16> {
+    // SdkError's raw response is generic here; its Debug output carries the status line.
+    let raw = err.raw_response()?;
+    let text = format!("{raw:?}");
+    let at = text.find("status: StatusCode(")? + "status: StatusCode(".len();
+    text[at..].split(')').next()?.parse().ok()
+}
+
+/// Reads a transport error chain for the cause a person cares about.
+pub fn transport_kind(detail: &str) -> Unreachable {
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("refused") {
+        Unreachable::Refused
+    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        Unreachable::Dns
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        Unreachable::Timeout
+    } else {
+        Unreachable::Other
+    }
+}
+
+/// Timeouts for one AWS call made on the doctor's behalf: short enough that a dead endpoint
+/// costs seconds, not the SDK's minutes, and one retry for a throttle or a dropped packet.
+pub fn sts_client(
+    region: &str,
+    endpoint: &Endpoint,
+    credentials: Option<SharedCredentialsProvider>,
+    budget: Duration,
+) -> aws_sdk_sts::Client {
+    let attempt = budget.mul_f64(0.45);
+    let mut builder = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint.url.clone())
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(attempt.min(Duration::from_secs(3)))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(budget)
+                .build(),
+        );
+    if let Some(provider) = credentials {
+        builder = builder.credentials_provider(provider);
+    }
+    aws_sdk_sts::Client::from_conf(builder.build())
+}
+
+/// Whether a string looks like an EC2 instance id, as node sessions are named.
+pub fn is_instance_id(s: &str) -> bool {
+    s.strip_prefix("i-")
+        .is_some_and(|hex| (8..=17).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_errors_are_read_for_their_cause() {
+        let cases = [
+            ("dispatch failure: io error: client error (Connect): tcp connect error: Connection refused (os error 111)", Unreachable::Refused),
+            ("dispatch failure: other: client error (Connect): dns error: failed to lookup address information", Unreachable::Dns),
+            ("dispatch failure: timeout: client error (Connect): HTTP connect timeout occurred after 3s", Unreachable::Timeout),
+            ("dispatch failure: io error: connection reset by peer", Unreachable::Other),
+        ];
+        for (text, want) in cases {
+            assert_eq!(transport_kind(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn instance_ids() {
+        assert!(is_instance_id("i-0abc1234def567890"));
+        assert!(is_instance_id("i-1234abcd"));
+        assert!(!is_instance_id("eks-prod-pod-1"));
+        assert!(!is_instance_id("i-xyz"));
+    }
+}

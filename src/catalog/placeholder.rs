@@ -1,0 +1,119 @@
+//! `{placeholder}` filling for remedy texts and commands.
+//!
+//! A placeholder is `{` + a lower-case name + `}`. Anything else in braces (a JSON policy, a
+//! shell `${VAR}`) is left alone, so remedies can carry policies verbatim.
+
+use crate::outcome::Facts;
+
+/// Every placeholder a remedy may use, with what it stands for. A remedy that names anything
+/// else fails the catalog's drift test.
+pub const KNOWN: &[(&str, &str)] = &[
+    ("account", "the AWS account id"),
+    ("region", "the AWS region"),
+    ("namespace", "the pod's Kubernetes namespace"),
+    ("service_account", "the pod's Kubernetes service account"),
+    ("role_arn", "the role the pod should run as"),
+    ("role_name", "that role's name"),
+    ("base_role_arn", "the configured base role"),
+    ("caller_arn", "who STS says the caller is"),
+    ("source", "the credential source in force"),
+    ("sources", "every credential source configured"),
+    ("winner", "the credential source that wins"),
+    ("container_uri", "the container-credentials URI"),
+    ("container_host", "that URI's host"),
+    ("token_file", "the service-account token file"),
+    ("token_mode", "the token file's mode"),
+    ("token_owner", "the token file's owner"),
+    ("process_uid", "the user this process runs as"),
+    ("token_audience", "the token's audience"),
+    ("expected_audience", "the audience its consumer expects"),
+    ("token_subject", "the token's subject"),
+    ("token_issuer", "the token's issuer"),
+    ("oidc_provider", "the issuer without its scheme, as IAM names OIDC providers"),
+    ("token_expires", "the token's expiry"),
+    ("agent_endpoint", "the Pod Identity agent's address"),
+    ("agent_status", "the agent's HTTP status"),
+    ("sts_endpoint", "the STS endpoint used"),
+    ("sts_endpoint_kind", "regional, global or an override"),
+    ("cluster_name", "the EKS cluster's name"),
+];
+
+/// Whether `name` is a known placeholder.
+pub fn is_known(name: &str) -> bool {
+    KNOWN.iter().any(|(k, _)| *k == name)
+}
+
+/// The placeholder names in `text`, in order of appearance.
+pub fn names(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    scan(text, |name| {
+        out.push(name.to_owned());
+        None
+    });
+    out
+}
+
+/// `text` with each placeholder replaced by its fact; a missing fact is shown as `<name>` and
+/// recorded in `unfilled`.
+pub fn fill(text: &str, facts: &Facts, unfilled: &mut Vec<String>) -> String {
+    scan(text, |name| {
+        Some(match facts.get(name) {
+            Some(value) => value.clone(),
+            None => {
+                unfilled.push(name.to_owned());
+                format!("<{name}>")
+            }
+        })
+    })
+}
+
+/// Walks `text`, calling `on` for each placeholder and substituting what it returns.
+fn scan(text: &str, mut on: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        let is_placeholder = !name.is_empty()
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && after[name_len..].starts_with('}')
+            && !out.ends_with('$');
+        if is_placeholder {
+            match on(name) {
+                Some(value) => out.push_str(&value),
+                None => out.push_str(&rest[open..open + name_len + 2]),
+            }
+            rest = &after[name_len + 1..];
+        } else {
+            out.push('{');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_known_leaves_json_and_shell_alone() {
+        let mut facts = Facts::new();
+        facts.insert("account".into(), "111122223333".into());
+        let mut unfilled = Vec::new();
+        let text = r#"{"Principal": {"AWS": "arn:aws:iam::{account}:root"}} ${HOME} {region}"#;
+        let out = fill(text, &facts, &mut unfilled);
+        assert_eq!(out, r#"{"Principal": {"AWS": "arn:aws:iam::111122223333:root"}} ${HOME} <region>"#);
+        assert_eq!(unfilled, vec!["region"]);
+    }
+
+    #[test]
+    fn names_lists_only_placeholders() {
+        assert_eq!(names("{a} { b } {C} {x_1} {\"k\": 1}"), vec!["a", "x_1"]);
+    }
+}

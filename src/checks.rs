@@ -1,0 +1,60 @@
+//! The checks, one module per link of the chain. Each check has an I/O part that probes the
+//! world and a pure judge that turns what it saw into an [`Outcome`](crate::outcome::Outcome);
+//! the judges are tested on tables of real AWS answers.
+
+pub mod identity;
+
+use std::sync::Arc;
+
+use crate::engine::Check;
+use crate::outcome::Code;
+
+/// The code of check `id` (for `connector`), if this build implements it.
+pub fn factory(id: &'static str, _connector: Option<&str>) -> Option<Arc<dyn Check>> {
+    Some(match id {
+        "identity.source" => Arc::new(identity::source::SourceCheck),
+        "identity.token" => Arc::new(identity::token::TokenCheck),
+        "identity.agent" => Arc::new(identity::agent::AgentCheck),
+        "identity.web_identity" => Arc::new(identity::web_identity::WebIdentityCheck),
+        "identity.caller" => Arc::new(identity::caller::CallerCheck),
+        _ => return None,
+    })
+}
+
+/// Every code check `id` can emit, for the catalog's drift test.
+pub fn codes_of(id: &str) -> &'static [Code] {
+    match id {
+        "identity.source" => identity::source::CODES,
+        "identity.token" => identity::token::CODES,
+        "identity.agent" => identity::agent::CODES,
+        "identity.web_identity" => identity::web_identity::CODES,
+        "identity.caller" => identity::caller::CODES,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::catalog;
+
+    #[test]
+    fn every_catalog_check_has_code_and_codes_match_the_catalog() {
+        for entry in catalog().checks() {
+            let id: &'static str = entry.id.as_str();
+            assert!(factory(id, None).is_some(), "{id} has no code");
+            let mut emitted: Vec<&str> = codes_of(id).iter().map(|c| c.as_str()).collect();
+            emitted.sort_unstable();
+            let mut listed: Vec<&str> = catalog().codes_of(id).iter().map(|c| c.code.as_str()).collect();
+            listed.sort_unstable();
+            assert_eq!(emitted, listed, "codes of {id}: code vs catalog");
+        }
+        for code in Code::ALL {
+            let entry = catalog().code(*code).unwrap();
+            assert!(
+                entry.checks.iter().all(|id| codes_of(id).contains(code)),
+                "{code} is listed under a check that never emits it"
+            );
+        }
+    }
+}

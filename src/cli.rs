@@ -1,0 +1,126 @@
+//! The command line. Every option has an environment twin, so a pod spec can set it without
+//! changing the command.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Overrides;
+use crate::report::style::ColorChoice;
+
+/// Walks the AWS chain a data connector uses from inside its pod (credentials, roles, data
+/// services, network) and shows each link's status beside the remedy for what is broken.
+#[derive(Debug, Parser)]
+#[command(name = "connector-doctor", version, about, long_about = None, max_term_width = 100)]
+pub struct Args {
+    /// What to do; without one, diagnose the chain.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Configuration file [default: ./connector-doctor.toml when it exists].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the JSON report on stdout (same as --format json).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Report format.
+    #[arg(long, global = true, value_enum, env = "CONNECTOR_DOCTOR_FORMAT")]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, global = true, env = "CONNECTOR_DOCTOR_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Treat warnings as failures in the exit code.
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_STRICT")]
+    pub strict: bool,
+
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t, env = "CONNECTOR_DOCTOR_COLOR", value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// AWS region [default: configuration, AWS_REGION, AWS_DEFAULT_REGION, profile].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_REGION")]
+    pub region: Option<String>,
+
+    /// The role the pod should run as; a different caller is reported.
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_BASE_ROLE_ARN", value_name = "ARN")]
+    pub base_role_arn: Option<String>,
+
+    /// The EKS cluster's name, filled into remedies.
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_CLUSTER_NAME", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// The pod's namespace, filled into remedies [default: from the token].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// The pod's service account, filled into remedies [default: from the token].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_SERVICE_ACCOUNT", value_name = "NAME")]
+    pub service_account: Option<String>,
+
+    /// The audience IRSA tokens must carry [default: sts.amazonaws.com].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_IRSA_AUDIENCE", value_name = "AUDIENCE")]
+    pub irsa_audience: Option<String>,
+
+    /// Deadline for the whole run, in seconds [default: 60].
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_TIMEOUT", value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a failure code means and how to fix it.
+    Explain {
+        /// The failure code, as in a report (e.g. no-credential-source).
+        code: String,
+    },
+    /// List every check, what it proves and what it needs.
+    ListChecks,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lines for a person.
+    Text,
+    /// Markdown for a ticket.
+    Markdown,
+    /// The JSON report (the stable contract).
+    Json,
+}
+
+impl Args {
+    /// The report format in force.
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format.unwrap_or(Format::Text) }
+    }
+
+    /// The settings that override the configuration file.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            region: self.region.clone(),
+            base_role_arn: self.base_role_arn.clone(),
+            cluster_name: self.cluster_name.clone(),
+            namespace: self.namespace.clone(),
+            service_account: self.service_account.clone(),
+            irsa_audience: self.irsa_audience.clone(),
+            timeout_secs: self.timeout,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,26 @@
+//! connector-doctor: walks the AWS chain a data connector uses from inside its pod, link by
+//! link, and names the remedy for the link that breaks.
+//!
+//! One engine ([`engine`]) runs the checks ([`checks`]) described by the catalog ([`catalog`]);
+//! presenters ([`report`]) read the same typed results. Everything from outside (environment,
+//! clock, files, endpoints) comes in through the [`world::World`].
+
+pub mod app;
+pub mod aws;
+pub mod catalog;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod http;
+pub mod jwt;
+pub mod outcome;
+pub mod report;
+pub mod secret;
+pub mod world;
+
+/// The tool's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Sent as `User-Agent` on the doctor's own HTTP requests, so its calls can be told apart in logs.
+pub const USER_AGENT: &str = concat!("connector-doctor/", env!("CARGO_PKG_VERSION"));
