@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(decode(""), Err(JwtError::Empty));
         assert_eq!(decode("a.b"), Err(JwtError::Parts(2)));
         assert_eq!(decode("abc.d$f.ghi"), Err(JwtError::Base64 { part: "payload", offset: 5 }));
-        assert_eq!(decode(&format!("{}.{}.x", b64("[1]"), b64("{}"))), Err(JwtError::Json("header")));
-        assert_eq!(decode(&format!("{}.{}.xx", b64("{}"), b64("not json"))), Err(JwtError::Json("payload")));
+        assert_eq!(decode(&format!("{}.{}.AA", b64("[1]"), b64("{}"))), Err(JwtError::Json("header")));
+        assert_eq!(decode(&format!("{}.{}.AA", b64("{}"), b64("not json"))), Err(JwtError::Json("payload")));
     }
 }
