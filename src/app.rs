@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::aws::ResolvedRegion;
 use crate::catalog::{Catalog, catalog};
-use crate::checks::identity::{CallerIdentity, Survey};
+use crate::checks::identity::{CallerIdentity, Survey, pod_facts};
 use crate::cli::{Args, Command, Format};
 use crate::config::Config;
 use crate::engine::{Board, Ctx, Engine, Event, Plan};
@@ -29,7 +29,9 @@ pub fn main(args: Args) -> u8 {
     match std::panic::catch_unwind(AssertUnwindSafe(|| run(&args))) {
         Ok(code) => code,
         Err(_) => {
-            eprintln!("connector-doctor: internal error: the tool crashed. Please report this with the command you ran.");
+            eprintln!(
+                "connector-doctor: internal error: the tool crashed. Please report this with the command you ran."
+            );
             EXIT_USAGE
         }
     }
@@ -75,7 +77,13 @@ impl Sink {
         self.out
             .write_all(text.as_bytes())
             .and_then(|()| self.out.flush())
-            .map_err(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Stop::BrokenPipe } else { Stop::Failed(e) })
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Stop::BrokenPipe
+                } else {
+                    Stop::Failed(e)
+                }
+            })
     }
 }
 
@@ -115,7 +123,11 @@ fn diagnose(args: &Args) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("connector-doctor: cannot start the async runtime: {e}");
@@ -143,7 +155,7 @@ fn diagnose(args: &Args) -> u8 {
         tokio::pin!(run);
         let show = |event: Event, sink: &mut Sink, written: &mut Result<(), Stop>| {
             if let (true, Ok(()), Event::Finished(f)) = (streaming, &*written, event) {
-                *written = sink.write(&report::text::check(style, &CheckReport::from_finished(&f, catalog())));
+                *written = sink.write(&report::text::check(style, &CheckReport::from_finished(&f, catalog(), &pod_facts(&ctx))));
             }
         };
         let results = loop {
@@ -155,7 +167,7 @@ fn diagnose(args: &Args) -> u8 {
         while let Ok(event) = rx.try_recv() {
             show(event, &mut sink, &mut written);
         }
-        let report = Report::build(&results, catalog(), context(&ctx, &region), started_at, clock.elapsed());
+        let report = Report::build(&results, catalog(), context(&ctx, &region), &pod_facts(&ctx), started_at, clock.elapsed());
         let code = report.summary.exit_code(strict);
         if written.is_ok() {
             written = sink.write(&match format {
@@ -187,7 +199,13 @@ fn context(ctx: &Ctx, region: &ResolvedRegion) -> Context {
     let caller = ctx.board.get::<CallerIdentity>(None);
     Context {
         region: region.name.clone(),
-        credential_source: survey.map(|s| if s.present.is_empty() { "none".to_owned() } else { s.winner.name().to_owned() }),
+        credential_source: survey.map(|s| {
+            if s.present.is_empty() {
+                "none".to_owned()
+            } else {
+                s.winner.name().to_owned()
+            }
+        }),
         caller_arn: caller.map(|c| c.arn.clone()),
     }
 }
@@ -198,10 +216,20 @@ fn explain(args: &Args, name: &str) -> u8 {
         let near: Vec<&str> = cat
             .codes()
             .map(|c| c.code.as_str())
-            .filter(|c| name.split('-').filter(|w| w.len() > 2).any(|w| c.contains(w)))
+            .filter(|c| {
+                name.split('-')
+                    .filter(|w| w.len() > 2)
+                    .any(|w| c.contains(w))
+            })
             .collect();
-        let hint = if near.is_empty() { String::new() } else { format!(" Did you mean: {}?", near.join(", ")) };
-        eprintln!("connector-doctor: unknown failure code {name:?}.{hint} `connector-doctor list-checks` lists every code.");
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" Did you mean: {}?", near.join(", "))
+        };
+        eprintln!(
+            "connector-doctor: unknown failure code {name:?}.{hint} `connector-doctor list-checks` lists every code."
+        );
         return EXIT_USAGE;
     };
     let world = World::from_process();
@@ -224,7 +252,10 @@ fn explain(args: &Args, name: &str) -> u8 {
                 out.push_str(&format!("  $ {c}\n"));
             }
         }
-        out.push_str(&style.dim("\nValues in <angle brackets> are filled in from the live run in a report.\n"));
+        out.push_str(
+            &style
+                .dim("\nValues in <angle brackets> are filled in from the live run in a report.\n"),
+        );
     }
     let mut sink = match Sink::open(args) {
         Ok(s) => s,
@@ -241,21 +272,38 @@ fn list_checks(args: &Args) -> u8 {
     for link in &cat.links {
         out.push_str(&format!("{}\n", style.bold(&link.title)));
         for check in &link.checks {
-            let needs = if check.depends_on.is_empty() { String::new() } else { format!(" · needs {}", check.depends_on.join(", ")) };
+            let needs = if check.depends_on.is_empty() {
+                String::new()
+            } else {
+                format!(" · needs {}", check.depends_on.join(", "))
+            };
             out.push_str(&format!(
                 "  {:<24}{}  {}\n",
                 check.id,
                 check.title,
-                style.dim(&format!("deadline {:.0} s{needs}", check.deadline().as_secs_f64()))
+                style.dim(&format!(
+                    "deadline {:.0} s{needs}",
+                    check.deadline().as_secs_f64()
+                ))
             ));
             out.push_str(&format!("  {:<24}{}\n", "", check.proves));
             let codes: Vec<String> = cat
                 .codes_of(&check.id)
                 .iter()
-                .map(|c| if c.status == crate::outcome::Status::Warn { format!("{} (warn)", c.code) } else { c.code.clone() })
+                .map(|c| {
+                    if c.status == crate::outcome::Status::Warn {
+                        format!("{} (warn)", c.code)
+                    } else {
+                        c.code.clone()
+                    }
+                })
                 .collect();
             if !codes.is_empty() {
-                out.push_str(&format!("  {:<24}{}\n", "", style.dim(&format!("codes: {}", codes.join(", ")))));
+                out.push_str(&format!(
+                    "  {:<24}{}\n",
+                    "",
+                    style.dim(&format!("codes: {}", codes.join(", ")))
+                ));
             }
         }
         out.push('\n');

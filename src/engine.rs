@@ -102,7 +102,9 @@ pub struct Engine {
 impl Engine {
     /// An engine for `plan`.
     pub fn new(plan: Plan) -> Self {
-        Self { plan: Arc::new(plan) }
+        Self {
+            plan: Arc::new(plan),
+        }
     }
 
     /// The plan it runs.
@@ -122,10 +124,21 @@ impl Engine {
         let settled: Arc<Mutex<BTreeMap<CheckKey, Arc<Finished>>>> = Arc::default();
         let mut nodes: BTreeMap<CheckKey, Node> = BTreeMap::new();
         for planned in &self.plan.checks {
-            let prerequisites: Vec<Node> = planned.depends_on.iter().filter_map(|k| nodes.get(k).cloned()).collect();
-            let node = run_node(planned.clone(), prerequisites, ctx.clone(), generation, events.clone(), settled.clone())
-                .boxed()
-                .shared();
+            let prerequisites: Vec<Node> = planned
+                .depends_on
+                .iter()
+                .filter_map(|k| nodes.get(k).cloned())
+                .collect();
+            let node = run_node(
+                planned.clone(),
+                prerequisites,
+                ctx.clone(),
+                generation,
+                events.clone(),
+                settled.clone(),
+            )
+            .boxed()
+            .shared();
             nodes.insert(planned.key.clone(), node);
         }
         let all = join_all(nodes.into_values());
@@ -152,7 +165,11 @@ impl Engine {
         }
         let _ = events.send(Event::Done { generation });
         let done = settled.lock().unwrap_or_else(PoisonError::into_inner);
-        self.plan.checks.iter().filter_map(|p| done.get(&p.key).cloned()).collect()
+        self.plan
+            .checks
+            .iter()
+            .filter_map(|p| done.get(&p.key).cloned())
+            .collect()
     }
 }
 
@@ -177,12 +194,19 @@ async fn run_node(
         let summary = format!("Not run: {root} did not pass.");
         (Outcome::blocked(root, summary), Duration::ZERO)
     } else {
-        let _ = events.send(Event::Started { generation, key: planned.key.clone() });
+        let _ = events.send(Event::Started {
+            generation,
+            key: planned.key.clone(),
+        });
         let started = Instant::now();
         let check = planned.check.clone();
         let task_ctx = ctx.clone();
         let task = AbortOnDrop(tokio::spawn(async move { check.run(&task_ctx).await }));
-        let outcome = match tokio::time::timeout(planned.deadline, async { (&mut { task }.0).await }).await {
+        let outcome = match tokio::time::timeout(planned.deadline, async {
+            (&mut { task }.0).await
+        })
+        .await
+        {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) if e.is_panic() => Outcome::error(format!(
                 "The check crashed ({}). This is a bug in connector-doctor; please report it with this report attached.",
@@ -193,7 +217,11 @@ async fn run_node(
                 "The check did not finish within its deadline of {:.1} s and was stopped.",
                 planned.deadline.as_secs_f64()
             ))
-            .evidence(Evidence::call(planned.key.id).message("deadline exceeded").took(planned.deadline)),
+            .evidence(
+                Evidence::call(planned.key.id)
+                    .message("deadline exceeded")
+                    .took(planned.deadline),
+            ),
         };
         (outcome, started.elapsed())
     };

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, Remedy};
 use crate::engine::Finished;
-use crate::outcome::{Code, Evidence, Status};
+use crate::outcome::{Code, Evidence, Facts, Status};
 
 /// The version of the JSON report's shape. Bump it only for changes that break readers.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -108,7 +108,11 @@ impl Summary {
     /// The process exit code of the contract: 0 when nothing failed (warnings allowed unless
     /// `strict`), 1 when a check failed or errored.
     pub fn exit_code(&self, strict: bool) -> u8 {
-        if self.fail > 0 || self.error > 0 || (strict && self.warn > 0) { 1 } else { 0 }
+        if self.fail > 0 || self.error > 0 || (strict && self.warn > 0) {
+            1
+        } else {
+            0
+        }
     }
 
     /// "✔ 4 passed · ✖ 1 failed · – 3 skipped": the non-zero counts, each with its glyph.
@@ -124,7 +128,11 @@ impl Summary {
         .filter(|(_, n, _)| *n > 0)
         .map(|(s, n, word)| format!("{} {n} {word}", s.glyph()))
         .collect();
-        if parts.is_empty() { "no checks ran".to_owned() } else { parts.join(" · ") }
+        if parts.is_empty() {
+            "no checks ran".to_owned()
+        } else {
+            parts.join(" · ")
+        }
     }
 }
 
@@ -159,21 +167,28 @@ pub struct CheckReport {
 
 impl CheckReport {
     /// The report row for a finished check.
-    pub fn from_finished(f: &Finished, catalog: &Catalog) -> Self {
+    /// `run_facts` are values learned anywhere in the run (account, namespace, …); the check's
+    /// own facts win over them.
+    pub fn from_finished(f: &Finished, catalog: &Catalog, run_facts: &Facts) -> Self {
         let o = &f.outcome;
+        let mut facts = run_facts.clone();
+        facts.extend(o.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
         CheckReport {
             id: f.key.id,
             connector: f.key.connector.clone(),
             status: o.status,
             code: o.code,
-            title: catalog.check(f.key.id).map(|c| c.title.clone()).unwrap_or_default(),
+            title: catalog
+                .check(f.key.id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
             summary: o.summary.clone(),
             duration_ms: crate::outcome::duration_ms(f.duration),
             depends_on: f.depends_on.iter().map(|k| k.id).collect(),
             blocked_by: o.blocked_by.as_ref().map(|k| k.id),
             facts: o.facts.clone(),
             evidence: o.evidence.clone(),
-            remedy: o.code.and_then(|c| catalog.remedy(c, &o.facts)),
+            remedy: o.code.and_then(|c| catalog.remedy(c, &facts)),
         }
     }
 }
@@ -184,13 +199,20 @@ impl Report {
         results: &[Arc<Finished>],
         catalog: &Catalog,
         context: Context,
+        run_facts: &Facts,
         started_at: std::time::SystemTime,
         duration: std::time::Duration,
     ) -> Self {
-        let checks: Vec<CheckReport> = results.iter().map(|f| CheckReport::from_finished(f, catalog)).collect();
+        let checks: Vec<CheckReport> = results
+            .iter()
+            .map(|f| CheckReport::from_finished(f, catalog, run_facts))
+            .collect();
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool { name: "connector-doctor", version: crate::VERSION },
+            tool: Tool {
+                name: "connector-doctor",
+                version: crate::VERSION,
+            },
             started_at: aws_smithy_types::DateTime::from(started_at)
                 .fmt(aws_smithy_types::date_time::Format::DateTime)
                 .unwrap_or_default(),
@@ -209,7 +231,10 @@ mod tests {
     #[test]
     fn summary_and_exit_codes() {
         let s = Summary::of([Status::Pass, Status::Warn, Status::Skip]);
-        assert_eq!((s.status, s.exit_code(false), s.exit_code(true)), (Status::Warn, 0, 1));
+        assert_eq!(
+            (s.status, s.exit_code(false), s.exit_code(true)),
+            (Status::Warn, 0, 1)
+        );
         let s = Summary::of([Status::Pass, Status::Error]);
         assert_eq!((s.status, s.exit_code(false)), (Status::Error, 1));
         let s = Summary::of([Status::Fail, Status::Error, Status::Skip, Status::Skip]);

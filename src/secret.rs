@@ -112,10 +112,16 @@ fn scrub_shapes(text: &str) -> String {
         rest = &candidate[end..];
     }
     out.push_str(rest);
-    for key in ["X-Amz-Security-Token=", "X-Amz-Signature=", "X-Amz-Credential="] {
+    for key in [
+        "X-Amz-Security-Token=",
+        "X-Amz-Signature=",
+        "X-Amz-Credential=",
+    ] {
         while let Some(pos) = out.find(key) {
             let start = pos + key.len();
-            let end = out[start..].find(['&', ' ', '"', '\n']).map_or(out.len(), |e| start + e);
+            let end = out[start..]
+                .find(['&', ' ', '"', '\n'])
+                .map_or(out.len(), |e| start + e);
             if end == start || &out[start..end] == "[redacted]" {
                 break;
             }
@@ -141,10 +147,7 @@ mod tests {
         let r = Redactor::default();
         let s = r.secret("token-value-123\n");
         assert_eq!(s.expose(), "token-value-123\n");
-        assert_eq!(
-            r.scrub("got token-value-123 back"),
-            "got [redacted] back"
-        );
+        assert_eq!(r.scrub("got token-value-123 back"), "got [redacted] back");
     }
 
     #[test]

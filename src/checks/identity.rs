@@ -142,6 +142,10 @@ pub struct CallerIdentity {
     pub account: String,
 }
 
+/// An account id learned on the way (the agent's `AccountId`, an STS message), for remedies.
+#[derive(Debug, Clone)]
+pub struct AccountHint(pub String);
+
 /// Facts every identity remedy may use: region, namespace, service account, cluster, roles.
 /// Values the doctor cannot know are left out, and the remedy shows `<name>` for the user to fill.
 pub fn pod_facts(ctx: &Ctx) -> Facts {
@@ -150,8 +154,16 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
     facts.insert("region".into(), region.name);
     let token = ctx.board.get::<Token>(None);
     let from_token = token.as_ref().and_then(|t| t.claims.service_account());
-    let namespace = ctx.config.namespace.as_deref().or(from_token.map(|(ns, _)| ns));
-    let service_account = ctx.config.service_account.as_deref().or(from_token.map(|(_, sa)| sa));
+    let namespace = ctx
+        .config
+        .namespace
+        .as_deref()
+        .or(from_token.map(|(ns, _)| ns));
+    let service_account = ctx
+        .config
+        .service_account
+        .as_deref()
+        .or(from_token.map(|(_, sa)| sa));
     for (key, value) in [
         ("namespace", namespace),
         ("service_account", service_account),
@@ -160,6 +172,17 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
         if let Some(v) = value {
             facts.insert(key.into(), v.to_owned());
         }
+    }
+    let survey = ctx.board.get::<Survey>(None);
+    let irsa_account = survey
+        .as_ref()
+        .and_then(|s| s.irsa.as_ref())
+        .and_then(|i| crate::config::Arn::role(&i.role_arn).ok())
+        .map(|a| a.account);
+    if let Some(account) =
+        irsa_account.or_else(|| ctx.board.get::<AccountHint>(None).map(|h| h.0.clone()))
+    {
+        facts.insert("account".into(), account);
     }
     if let Some(base) = &ctx.config.base_role_arn {
         facts.insert("base_role_arn".into(), base.to_string());

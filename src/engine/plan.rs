@@ -23,7 +23,10 @@ pub struct Planned {
 
 impl std::fmt::Debug for Planned {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Planned").field("key", &self.key).field("depends_on", &self.depends_on).finish_non_exhaustive()
+        f.debug_struct("Planned")
+            .field("key", &self.key)
+            .field("depends_on", &self.depends_on)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,12 +47,18 @@ impl Plan {
         let mut plan = Plan::default();
         for entry in catalog.checks() {
             let connectors: Vec<Option<&str>> = if entry.per_connector {
-                config.connectors.iter().map(|c| Some(c.name.as_str())).collect()
+                config
+                    .connectors
+                    .iter()
+                    .map(|c| Some(c.name.as_str()))
+                    .collect()
             } else {
                 vec![None]
             };
             for connector in connectors {
-                let Some(check) = factory(entry.id.as_str(), connector) else { continue };
+                let Some(check) = factory(entry.id.as_str(), connector) else {
+                    continue;
+                };
                 let depends_on = entry
                     .depends_on
                     .iter()
@@ -57,13 +66,20 @@ impl Plan {
                         let dep_entry = catalog.check(dep)?;
                         let key = CheckKey {
                             id: dep_entry.id.as_str(),
-                            connector: if dep_entry.per_connector { connector.map(str::to_owned) } else { None },
+                            connector: if dep_entry.per_connector {
+                                connector.map(str::to_owned)
+                            } else {
+                                None
+                            },
                         };
                         plan.contains(&key).then_some(key)
                     })
                     .collect();
                 plan.checks.push(Planned {
-                    key: CheckKey { id: entry.id.as_str(), connector: connector.map(str::to_owned) },
+                    key: CheckKey {
+                        id: entry.id.as_str(),
+                        connector: connector.map(str::to_owned),
+                    },
                     depends_on,
                     deadline: entry.deadline(),
                     check,

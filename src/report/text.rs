@@ -28,9 +28,16 @@ pub fn check(style: Style, c: &CheckReport) -> String {
         Some(conn) => format!("{}[{conn}]", c.id),
         None => c.id.to_owned(),
     };
-    let badge = style.status(c.status, &format!("{} {:<5}", c.status.glyph(), c.status.word()));
+    let badge = style.status(
+        c.status,
+        &format!("{} {:<5}", c.status.glyph(), c.status.word()),
+    );
     let code = c.code.map(|code| format!("{code}: ")).unwrap_or_default();
-    let took = if c.duration_ms > 0 || c.status != Status::Skip { style.dim(&format!("  {} ms", c.duration_ms)) } else { String::new() };
+    let took = if c.duration_ms > 0 || c.status != Status::Skip {
+        style.dim(&format!("  {} ms", c.duration_ms))
+    } else {
+        String::new()
+    };
     let _ = writeln!(out, "{badge} {id:<ID_WIDTH$} {code}{}{took}", c.summary);
     if let Some(remedy) = &c.remedy {
         for line in remedy.text.trim().lines() {
@@ -46,9 +53,17 @@ pub fn check(style: Style, c: &CheckReport) -> String {
 /// The closing lines: who the pod is, and the summary.
 pub fn footer(style: Style, report: &Report) -> String {
     let mut out = String::new();
-    let Context { credential_source, caller_arn, .. } = &report.context;
+    let Context {
+        credential_source,
+        caller_arn,
+        ..
+    } = &report.context;
     if let Some(arn) = caller_arn {
-        let _ = writeln!(out, "\ncaller: {arn} (via {})", credential_source.as_deref().unwrap_or("unknown"));
+        let _ = writeln!(
+            out,
+            "\ncaller: {arn} (via {})",
+            credential_source.as_deref().unwrap_or("unknown")
+        );
     } else {
         out.push('\n');
     }

@@ -10,14 +10,18 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::{PodCredentials, Source, Survey, Token, mask_key_id, pod_facts};
+use super::{AccountHint, PodCredentials, Source, Survey, Token, mask_key_id, pod_facts};
 use crate::engine::{Check, Ctx};
 use crate::http::{self, HttpFailure, Reply};
 use crate::outcome::{Code, Evidence, Outcome};
 use crate::secret::Redactor;
 
 /// Codes this check emits.
-pub const CODES: &[Code] = &[Code::AgentUnreachable, Code::AgentRejectedToken, Code::AgentError];
+pub const CODES: &[Code] = &[
+    Code::AgentUnreachable,
+    Code::AgentRejectedToken,
+    Code::AgentError,
+];
 
 /// The SDKs' own limits for the container-credentials call: 2 s to connect, 5 s to answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -37,20 +41,47 @@ impl Check for AgentCheck {
                 return Outcome::error("identity.source left no survey of the environment.");
             };
             let Some(container) = &survey.container else {
-                return Outcome::not_applicable("No Pod Identity (container credentials) variables are set.");
+                return Outcome::not_applicable(
+                    "No Pod Identity (container credentials) variables are set.",
+                );
             };
             let token = ctx
                 .board
                 .get::<Token>(None)
                 .map(|t| t.value.clone())
                 .or_else(|| container.inline_token.clone());
-            let headers: Vec<(&str, &str)> = token.iter().map(|t| ("Authorization", t.expose())).collect();
-            let result = http::get(&container.uri, &headers, CONNECT_TIMEOUT, ANSWER_TIMEOUT, MAX_BODY).await;
+            let headers: Vec<(&str, &str)> = token
+                .iter()
+                .map(|t| ("Authorization", t.expose()))
+                .collect();
+            let result = http::get(
+                &container.uri,
+                &headers,
+                CONNECT_TIMEOUT,
+                ANSWER_TIMEOUT,
+                MAX_BODY,
+            )
+            .await;
             let (outcome, credentials) = judge(&container.uri, result, &ctx.world.redactor);
             if let Some(credentials) = credentials {
-                ctx.board.put(None, PodCredentials { source: Source::PodIdentity, credentials });
+                ctx.board.put(
+                    None,
+                    PodCredentials {
+                        source: Source::PodIdentity,
+                        credentials,
+                    },
+                );
             }
-            outcome.facts(&pod_facts(ctx)).fact("agent_endpoint", &container.uri)
+            if let Some(account) = outcome.facts.get("account") {
+                ctx.board.put(None, AccountHint(account.clone()));
+            }
+            let mut outcome = outcome
+                .facts(&pod_facts(ctx))
+                .fact("agent_endpoint", &container.uri);
+            if let Some(file) = &container.token_file {
+                outcome = outcome.fact("token_file", file);
+            }
+            outcome
         }
         .boxed()
     }
@@ -78,12 +109,23 @@ fn quote(body: &[u8]) -> String {
 }
 
 /// Judges the agent's answer. Returns the credentials when there are some.
-pub fn judge(uri: &str, result: Result<Reply, HttpFailure>, redactor: &Redactor) -> (Outcome, Option<Credentials>) {
+pub fn judge(
+    uri: &str,
+    result: Result<Reply, HttpFailure>,
+    redactor: &Redactor,
+) -> (Outcome, Option<Credentials>) {
     let call = Evidence::call("GET container credentials").endpoint(uri);
     let reply = match result {
         Ok(r) => r,
-        Err(failure @ (HttpFailure::Connect { .. } | HttpFailure::ConnectTimeout { .. } | HttpFailure::Url(_))) => {
-            let o = Outcome::fail(Code::AgentUnreachable, format!("The Pod Identity agent is unreachable: {failure}."));
+        Err(
+            failure @ (HttpFailure::Connect { .. }
+            | HttpFailure::ConnectTimeout { .. }
+            | HttpFailure::Url(_)),
+        ) => {
+            let o = Outcome::fail(
+                Code::AgentUnreachable,
+                format!("The Pod Identity agent is unreachable: {failure}."),
+            );
             return (o.evidence(call.message(failure.to_string())), None);
         }
         Err(failure @ HttpFailure::AnswerTimeout { .. }) => {
@@ -96,7 +138,10 @@ pub fn judge(uri: &str, result: Result<Reply, HttpFailure>, redactor: &Redactor)
             return (o.evidence(call.message(failure.to_string())), None);
         }
         Err(failure @ HttpFailure::Protocol { .. }) => {
-            let o = Outcome::fail(Code::AgentError, format!("The Pod Identity agent's answer is broken: {failure}."));
+            let o = Outcome::fail(
+                Code::AgentError,
+                format!("The Pod Identity agent's answer is broken: {failure}."),
+            );
             return (o.evidence(call.message(failure.to_string())), None);
         }
     };
@@ -120,7 +165,10 @@ pub fn judge(uri: &str, result: Result<Reply, HttpFailure>, redactor: &Redactor)
                     expiry,
                     "eks-pod-identity",
                 );
-                let expires = doc.expiration.clone().unwrap_or_else(|| "no expiry given".to_owned());
+                let expires = doc
+                    .expiration
+                    .clone()
+                    .unwrap_or_else(|| "no expiry given".to_owned());
                 let mut o = Outcome::pass(format!(
                     "The agent handed out credentials ({}), valid until {expires}.",
                     mask_key_id(&doc.access_key_id)
@@ -149,9 +197,14 @@ pub fn judge(uri: &str, result: Result<Reply, HttpFailure>, redactor: &Redactor)
         ),
         _ if no_association => (
             Code::AgentError,
-            format!("The Pod Identity agent found no association for this service account (HTTP {status}): {body}"),
+            format!(
+                "The Pod Identity agent found no association for this service account (HTTP {status}): {body}"
+            ),
         ),
-        _ => (Code::AgentError, format!("The Pod Identity agent could not produce credentials (HTTP {status}): {body}")),
+        _ => (
+            Code::AgentError,
+            format!("The Pod Identity agent could not produce credentials (HTTP {status}): {body}"),
+        ),
     };
     let o = Outcome::fail(code, summary).fact("agent_status", status.to_string());
     (o.evidence(call.message(body)), None)
@@ -167,7 +220,11 @@ mod tests {
     const URI: &str = "http://169.254.170.23/v1/credentials";
 
     fn reply(status: u16, body: &str) -> Result<Reply, HttpFailure> {
-        Ok(Reply { status, body: Bytes::from(body.to_owned()), took: Duration::from_millis(3) })
+        Ok(Reply {
+            status,
+            body: Bytes::from(body.to_owned()),
+            took: Duration::from_millis(3),
+        })
     }
 
     #[test]
@@ -175,27 +232,58 @@ mod tests {
         let ok = r#"{"AccessKeyId":"ASIAEXAMPLEEXAMPLE","SecretAccessKey":"s3cr3t-value","Token":"tok-value","AccountId":"111122223333","Expiration":"2026-11-21T12:00:00Z"}"#;
         let cases: Vec<(Result<Reply, HttpFailure>, Status, Option<Code>)> = vec![
             (reply(200, ok), Status::Pass, None),
-            (reply(200, "<html>proxy</html>"), Status::Fail, Some(Code::AgentError)),
-            (reply(200, r#"{"AccessKeyId":""}"#), Status::Fail, Some(Code::AgentError)),
             (
-                reply(400, "Service account token cannot be parsed: token is malformed: could not base64 decode header: illegal base64 data at input byte 6"),
-                Status::Fail,
-                Some(Code::AgentRejectedToken),
-            ),
-            (reply(403, "Access denied"), Status::Fail, Some(Code::AgentRejectedToken)),
-            (
-                reply(500, "unable to fetch credentials from EKS Auth: operation error EKS Auth: AssumeRoleForPodIdentity, context canceled"),
+                reply(200, "<html>proxy</html>"),
                 Status::Fail,
                 Some(Code::AgentError),
             ),
-            (reply(400, "ResourceNotFoundException: No Pod Identity Association found"), Status::Fail, Some(Code::AgentError)),
             (
-                Err(HttpFailure::Connect { addr: "169.254.170.23:80".into(), reason: "Connection refused (os error 111)".into() }),
+                reply(200, r#"{"AccessKeyId":""}"#),
+                Status::Fail,
+                Some(Code::AgentError),
+            ),
+            (
+                reply(
+                    400,
+                    "Service account token cannot be parsed: token is malformed: could not base64 decode header: illegal base64 data at input byte 6",
+                ),
+                Status::Fail,
+                Some(Code::AgentRejectedToken),
+            ),
+            (
+                reply(403, "Access denied"),
+                Status::Fail,
+                Some(Code::AgentRejectedToken),
+            ),
+            (
+                reply(
+                    500,
+                    "unable to fetch credentials from EKS Auth: operation error EKS Auth: AssumeRoleForPodIdentity, context canceled",
+                ),
+                Status::Fail,
+                Some(Code::AgentError),
+            ),
+            (
+                reply(
+                    400,
+                    "ResourceNotFoundException: No Pod Identity Association found",
+                ),
+                Status::Fail,
+                Some(Code::AgentError),
+            ),
+            (
+                Err(HttpFailure::Connect {
+                    addr: "169.254.170.23:80".into(),
+                    reason: "Connection refused (os error 111)".into(),
+                }),
                 Status::Fail,
                 Some(Code::AgentUnreachable),
             ),
             (
-                Err(HttpFailure::AnswerTimeout { addr: "169.254.170.23:80".into(), secs: 5.0 }),
+                Err(HttpFailure::AnswerTimeout {
+                    addr: "169.254.170.23:80".into(),
+                    secs: 5.0,
+                }),
                 Status::Fail,
                 Some(Code::AgentError),
             ),
@@ -212,6 +300,9 @@ mod tests {
         let r = Redactor::default();
         let ok = r#"{"AccessKeyId":"ASIAEXAMPLEEXAMPLE","SecretAccessKey":"s3cr3t-value","Token":"tok-value-123"}"#;
         let _ = judge(URI, reply(200, ok), &r);
-        assert_eq!(r.scrub("x s3cr3t-value tok-value-123"), "x [redacted] [redacted]");
+        assert_eq!(
+            r.scrub("x s3cr3t-value tok-value-123"),
+            "x [redacted] [redacted]"
+        );
     }
 }

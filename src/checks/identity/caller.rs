@@ -46,7 +46,12 @@ impl Check for CallerCheck {
             };
             let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
             let endpoint = aws::region::sts_endpoint(&ctx.world, &region.name);
-            let client = aws::sts_client(&region.name, &endpoint, Some(SharedCredentialsProvider::new(credentials.clone())), BUDGET);
+            let client = aws::sts_client(
+                &region.name,
+                &endpoint,
+                Some(SharedCredentialsProvider::new(credentials.clone())),
+                BUDGET,
+            );
             let started = Instant::now();
             let result = client.get_caller_identity().send().await;
             let took = started.elapsed();
@@ -62,14 +67,23 @@ impl Check for CallerCheck {
                 Err(e) => Seen::Failed(CallFailure::from_sdk(&e)),
             };
             if let Seen::Identity { arn, account, .. } = &seen {
-                ctx.board.put(None, CallerIdentity { arn: arn.clone(), account: account.clone() });
+                ctx.board.put(
+                    None,
+                    CallerIdentity {
+                        arn: arn.clone(),
+                        account: account.clone(),
+                    },
+                );
             }
             let mut facts = pod_facts(ctx);
             facts.insert("region".into(), region.name.clone());
             facts.insert("sts_endpoint".into(), endpoint.url.clone());
             facts.insert("sts_endpoint_kind".into(), endpoint.kind.to_string());
             facts.insert("source".into(), survey.winner.to_string());
-            facts.insert("access_key".into(), mask_key_id(credentials.access_key_id()));
+            facts.insert(
+                "access_key".into(),
+                mask_key_id(credentials.access_key_id()),
+            );
             let expected = ctx.config.base_role_arn.as_ref();
             judge(&survey, seen, expected, &endpoint, &region.name, took).facts(&facts)
         }
@@ -102,12 +116,18 @@ async fn credentials(ctx: &Ctx, survey: &Survey) -> Result<Credentials, Outcome>
         Source::Irsa => from_board(Source::Irsa, "identity.web_identity"),
         Source::PodIdentity => from_board(Source::PodIdentity, "identity.agent"),
         Source::Profile => {
-            let name = survey.profile.clone().unwrap_or_else(|| "default".to_owned());
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(&name).build();
+            let name = survey
+                .profile
+                .clone()
+                .unwrap_or_else(|| "default".to_owned());
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(&name)
+                .build();
             fetch(provider, BUDGET, &format!("profile {name:?}")).await
         }
         Source::InstanceMetadata => {
-            let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder().build();
+            let provider =
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder().build();
             fetch(provider, IMDS_BUDGET, "instance metadata").await.map_err(|o| {
                 Outcome::blocked(
                     crate::outcome::CheckKey::global("identity.source"),
@@ -118,13 +138,21 @@ async fn credentials(ctx: &Ctx, survey: &Survey) -> Result<Credentials, Outcome>
     }
 }
 
-async fn fetch(provider: impl ProvideCredentials, budget: Duration, what: &str) -> Result<Credentials, Outcome> {
+async fn fetch(
+    provider: impl ProvideCredentials,
+    budget: Duration,
+    what: &str,
+) -> Result<Credentials, Outcome> {
     match tokio::time::timeout(budget, provider.provide_credentials()).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => {
             let detail = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
-            Err(Outcome::error(format!("Loading credentials from {what} failed: {detail}"))
-                .evidence(Evidence::call(format!("load credentials from {what}")).message(detail)))
+            Err(
+                Outcome::error(format!("Loading credentials from {what} failed: {detail}"))
+                    .evidence(
+                        Evidence::call(format!("load credentials from {what}")).message(detail),
+                    ),
+            )
         }
         Err(_) => Err(Outcome::error(format!(
             "Loading credentials from {what} did not finish within {} s.",
@@ -150,17 +178,38 @@ pub enum Seen {
 }
 
 /// Judges the answer.
-pub fn judge(survey: &Survey, seen: Seen, expected: Option<&Arn>, endpoint: &Endpoint, region: &str, took: Duration) -> Outcome {
+pub fn judge(
+    survey: &Survey,
+    seen: Seen,
+    expected: Option<&Arn>,
+    endpoint: &Endpoint,
+    region: &str,
+    took: Duration,
+) -> Outcome {
     const CALL: &str = "sts:GetCallerIdentity";
-    let (arn, account, request_id) = match seen {
-        Seen::Identity { arn, account, request_id } => (arn, account, request_id),
-        Seen::Failed(failure) => return judge_failure(survey, &failure, endpoint, region).evidence(failure.evidence(CALL, &endpoint.url, took)),
-    };
-    let evidence = Evidence::call(CALL).endpoint(&endpoint.url).request_id(request_id.as_deref()).took(took);
+    let (arn, account, request_id) =
+        match seen {
+            Seen::Identity {
+                arn,
+                account,
+                request_id,
+            } => (arn, account, request_id),
+            Seen::Failed(failure) => {
+                return judge_failure(survey, &failure, endpoint, region)
+                    .evidence(failure.evidence(CALL, &endpoint.url, took));
+            }
+        };
+    let evidence = Evidence::call(CALL)
+        .endpoint(&endpoint.url)
+        .request_id(request_id.as_deref())
+        .took(took);
     let parsed: Option<Arn> = arn.parse().ok();
     let (role, session) = parsed.as_ref().and_then(Arn::assumed_role).unzip();
     let with = |o: Outcome| {
-        let o = o.fact("caller_arn", &arn).fact("account", &account).evidence(evidence.clone());
+        let o = o
+            .fact("caller_arn", &arn)
+            .fact("account", &account)
+            .evidence(evidence.clone());
         match role {
             Some(r) => o.fact("caller_role", r),
             None => o,
@@ -172,7 +221,11 @@ pub fn judge(survey: &Survey, seen: Seen, expected: Option<&Arn>, endpoint: &End
             Code::NodeRoleFallback,
             format!(
                 "STS says the caller is {arn}: the node's role{}. The pod has no AWS identity of its own.",
-                if survey.winner == Source::InstanceMetadata { ", reached through instance metadata" } else { "" }
+                if survey.winner == Source::InstanceMetadata {
+                    ", reached through instance metadata"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -186,30 +239,71 @@ pub fn judge(survey: &Survey, seen: Seen, expected: Option<&Arn>, endpoint: &End
             ));
         }
     }
-    with(Outcome::pass(format!("STS says the caller is {arn} (account {account}), using {}.", survey.winner)))
+    with(Outcome::pass(format!(
+        "STS says the caller is {arn} (account {account}), using {}.",
+        survey.winner
+    )))
 }
 
-fn judge_failure(survey: &Survey, failure: &CallFailure, endpoint: &Endpoint, region: &str) -> Outcome {
+/// The account id in a message like "… for account:111122223333. …".
+fn account_in(message: &str) -> Option<&str> {
+    let at = message.find("account:")? + "account:".len();
+    let id = message[at..].get(..12)?;
+    crate::config::arn::is_account_id(id).then_some(id)
+}
+
+fn judge_failure(
+    survey: &Survey,
+    failure: &CallFailure,
+    endpoint: &Endpoint,
+    region: &str,
+) -> Outcome {
     match failure {
         CallFailure::Service { code, message, .. } => match code.as_str() {
-            "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
-            | "UnrecognizedClientException" | "InvalidAccessKeyId" | "IncompleteSignature" => Outcome::fail(
+            "InvalidClientTokenId"
+            | "ExpiredToken"
+            | "ExpiredTokenException"
+            | "SignatureDoesNotMatch"
+            | "UnrecognizedClientException"
+            | "InvalidAccessKeyId"
+            | "IncompleteSignature" => Outcome::fail(
                 Code::CredentialsRejected,
-                format!("STS rejected the credentials from {} ({code}): {message}", survey.winner),
+                format!(
+                    "STS rejected the credentials from {} ({code}): {message}",
+                    survey.winner
+                ),
             ),
-            "RegionDisabledException" => Outcome::fail(Code::StsRegionDisabled, format!("STS in {region}: {message}")),
-            _ => Outcome::error(format!("STS answered {code}: {message}. connector-doctor cannot classify this answer.")),
+            "RegionDisabledException" => {
+                let o = Outcome::fail(
+                    Code::StsRegionDisabled,
+                    format!("STS in {region}: {message}"),
+                );
+                match account_in(message) {
+                    Some(account) => o.fact("account", account),
+                    None => o,
+                }
+            }
+            _ => Outcome::error(format!(
+                "STS answered {code}: {message}. connector-doctor cannot classify this answer."
+            )),
         },
         CallFailure::Unreachable { kind, .. } => Outcome::fail(
             Code::StsUnreachable,
-            format!("The STS endpoint {} ({}) {}.", endpoint.url, endpoint.kind, kind.phrase()),
+            format!(
+                "The STS endpoint {} ({}) {}.",
+                endpoint.url,
+                endpoint.kind,
+                kind.phrase()
+            ),
         ),
         CallFailure::Garbled { status, .. } => Outcome::error(format!(
             "The answer from {}{} is not an STS reply: a proxy or something else answers there.",
             endpoint.url,
             status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
         )),
-        CallFailure::Local { detail } => Outcome::error(format!("The STS call could not be made: {detail}")),
+        CallFailure::Local { detail } => {
+            Outcome::error(format!("The STS call could not be made: {detail}"))
+        }
     }
 }
 
@@ -232,15 +326,27 @@ mod tests {
     }
 
     fn endpoint() -> Endpoint {
-        Endpoint { url: "https://sts.us-west-1.amazonaws.com".into(), kind: EndpointKind::Regional }
+        Endpoint {
+            url: "https://sts.us-west-1.amazonaws.com".into(),
+            kind: EndpointKind::Regional,
+        }
     }
 
     fn identity(arn: &str) -> Seen {
-        Seen::Identity { arn: arn.into(), account: "111122223333".into(), request_id: Some("r".into()) }
+        Seen::Identity {
+            arn: arn.into(),
+            account: "111122223333".into(),
+            request_id: Some("r".into()),
+        }
     }
 
     fn failed(code: &str, message: &str) -> Seen {
-        Seen::Failed(CallFailure::Service { code: code.into(), message: message.into(), request_id: None, status: Some(403) })
+        Seen::Failed(CallFailure::Service {
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            status: Some(403),
+        })
     }
 
     #[test]
@@ -249,10 +355,28 @@ mod tests {
         let pod = "arn:aws:sts::111122223333:assumed-role/xpander-base-role/eks-prod-pod-1a2b";
         let node = "arn:aws:sts::111122223333:assumed-role/eksctl-prod-nodegroup-NodeInstanceRole-1A2B/i-0abc1234def567890";
         let cases = [
-            (Source::PodIdentity, identity(pod), Some(&base), Status::Pass, None),
+            (
+                Source::PodIdentity,
+                identity(pod),
+                Some(&base),
+                Status::Pass,
+                None,
+            ),
             (Source::PodIdentity, identity(pod), None, Status::Pass, None),
-            (Source::InstanceMetadata, identity(node), None, Status::Fail, Some(Code::NodeRoleFallback)),
-            (Source::StaticKeys, identity(node), None, Status::Fail, Some(Code::NodeRoleFallback)),
+            (
+                Source::InstanceMetadata,
+                identity(node),
+                None,
+                Status::Fail,
+                Some(Code::NodeRoleFallback),
+            ),
+            (
+                Source::StaticKeys,
+                identity(node),
+                None,
+                Status::Fail,
+                Some(Code::NodeRoleFallback),
+            ),
             (
                 Source::PodIdentity,
                 identity("arn:aws:sts::111122223333:assumed-role/other-role/eks-x"),
@@ -262,30 +386,61 @@ mod tests {
             ),
             (
                 Source::PodIdentity,
-                failed("InvalidClientTokenId", "The security token included in the request is invalid."),
+                failed(
+                    "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                ),
                 None,
                 Status::Fail,
                 Some(Code::CredentialsRejected),
             ),
-            (Source::PodIdentity, failed("ExpiredToken", "The security token included in the request is expired"), None, Status::Fail, Some(Code::CredentialsRejected)),
             (
                 Source::PodIdentity,
-                failed("RegionDisabledException", "STS is not activated in this region for account:111122223333. Your account administrator can activate STS in this region using the IAM Console."),
+                failed(
+                    "ExpiredToken",
+                    "The security token included in the request is expired",
+                ),
+                None,
+                Status::Fail,
+                Some(Code::CredentialsRejected),
+            ),
+            (
+                Source::PodIdentity,
+                failed(
+                    "RegionDisabledException",
+                    "STS is not activated in this region for account:111122223333. Your account administrator can activate STS in this region using the IAM Console.",
+                ),
                 None,
                 Status::Fail,
                 Some(Code::StsRegionDisabled),
             ),
             (
                 Source::PodIdentity,
-                Seen::Failed(CallFailure::Unreachable { kind: Unreachable::Timeout, detail: "dial tcp 52.94.241.129:443: i/o timeout".into() }),
+                Seen::Failed(CallFailure::Unreachable {
+                    kind: Unreachable::Timeout,
+                    detail: "dial tcp 52.94.241.129:443: i/o timeout".into(),
+                }),
                 None,
                 Status::Fail,
                 Some(Code::StsUnreachable),
             ),
-            (Source::PodIdentity, failed("Throttling", "Rate exceeded"), None, Status::Error, None),
+            (
+                Source::PodIdentity,
+                failed("Throttling", "Rate exceeded"),
+                None,
+                Status::Error,
+                None,
+            ),
         ];
         for (winner, seen, expected, status, code) in cases {
-            let o = judge(&survey(winner), seen, expected, &endpoint(), "us-west-1", Duration::ZERO);
+            let o = judge(
+                &survey(winner),
+                seen,
+                expected,
+                &endpoint(),
+                "us-west-1",
+                Duration::ZERO,
+            );
             assert_eq!((o.status, o.code), (status, code), "{}", o.summary);
         }
     }

@@ -47,10 +47,15 @@ impl Check for SourceCheck {
 
 /// Reads the environment (and the shared profile files) as the SDKs' default chain would.
 pub fn survey(world: &World) -> Survey {
-    let static_keys = match (world.var("AWS_ACCESS_KEY_ID"), world.var("AWS_SECRET_ACCESS_KEY")) {
+    let static_keys = match (
+        world.var("AWS_ACCESS_KEY_ID"),
+        world.var("AWS_SECRET_ACCESS_KEY"),
+    ) {
         (Some(id), Some(secret)) => {
             let secret = world.redactor.secret(secret);
-            let token = world.var("AWS_SESSION_TOKEN").map(|t| world.redactor.secret(t));
+            let token = world
+                .var("AWS_SESSION_TOKEN")
+                .map(|t| world.redactor.secret(t));
             Some(Credentials::new(
                 id.trim(),
                 secret.expose().trim(),
@@ -62,7 +67,10 @@ pub fn survey(world: &World) -> Survey {
         _ => None,
     };
     let profile = active_profile(world);
-    let irsa = match (world.var("AWS_ROLE_ARN"), world.var("AWS_WEB_IDENTITY_TOKEN_FILE")) {
+    let irsa = match (
+        world.var("AWS_ROLE_ARN"),
+        world.var("AWS_WEB_IDENTITY_TOKEN_FILE"),
+    ) {
         (Some(role_arn), Some(token_file)) => Some(IrsaSettings {
             role_arn: role_arn.to_owned(),
             token_file: token_file.to_owned(),
@@ -71,7 +79,10 @@ pub fn survey(world: &World) -> Survey {
         _ => None,
     };
     let container = if let Some(relative) = world.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-        Some(("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", format!("{ECS_HOST}{}", relative.trim())))
+        Some((
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            format!("{ECS_HOST}{}", relative.trim()),
+        ))
     } else {
         world
             .var("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -80,8 +91,12 @@ pub fn survey(world: &World) -> Survey {
     .map(|(uri_var, uri)| ContainerSettings {
         uri,
         uri_var,
-        token_file: world.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").map(str::to_owned),
-        inline_token: world.var("AWS_CONTAINER_AUTHORIZATION_TOKEN").map(|t| world.redactor.secret(t)),
+        token_file: world
+            .var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+            .map(str::to_owned),
+        inline_token: world
+            .var("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            .map(|t| world.redactor.secret(t)),
     });
     let mut present = Vec::new();
     for (source, is_present) in [
@@ -198,7 +213,10 @@ fn host_of(authority: &str) -> &str {
 
 fn is_allowed_container_ip(ip: IpAddr) -> bool {
     const ALLOWED: &[&str] = &["169.254.170.2", "169.254.170.23", "fd00:ec2::23"];
-    ip.is_loopback() || ALLOWED.iter().any(|a| a.parse::<IpAddr>().is_ok_and(|allowed| allowed == ip))
+    ip.is_loopback()
+        || ALLOWED
+            .iter()
+            .any(|a| a.parse::<IpAddr>().is_ok_and(|allowed| allowed == ip))
 }
 
 /// Turns the survey into a verdict.
@@ -220,7 +238,14 @@ pub fn judge(survey: &Survey, host: Option<&HostCheck>) -> Outcome {
     let base = |o: Outcome| {
         o.fact("source", survey.winner.name())
             .fact("winner", survey.winner.to_string())
-            .fact("instance_metadata", if survey.imds_enabled { "enabled" } else { "disabled (AWS_EC2_METADATA_DISABLED)" })
+            .fact(
+                "instance_metadata",
+                if survey.imds_enabled {
+                    "enabled"
+                } else {
+                    "disabled (AWS_EC2_METADATA_DISABLED)"
+                },
+            )
     };
     if survey.present.is_empty() {
         let fallback = if survey.imds_enabled {
@@ -275,14 +300,23 @@ mod tests {
     use crate::world::SystemClock;
 
     fn survey_of(vars: &[(&str, &str)]) -> Survey {
-        let mut all = vec![("AWS_CONFIG_FILE", "/nonexistent/c"), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/k")];
+        let mut all = vec![
+            ("AWS_CONFIG_FILE", "/nonexistent/c"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/k"),
+        ];
         all.extend_from_slice(vars);
         survey(&World::with_env(all, Arc::new(SystemClock)))
     }
 
     const POD_IDENTITY: [(&str, &str); 2] = [
-        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials"),
-        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token"),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://169.254.170.23/v1/credentials",
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
+        ),
     ];
 
     #[test]
@@ -290,7 +324,10 @@ mod tests {
         let s = survey_of(&[]);
         assert_eq!(s.winner, Source::InstanceMetadata);
         let o = judge(&s, None);
-        assert_eq!((o.status, o.code), (Status::Fail, Some(Code::NoCredentialSource)));
+        assert_eq!(
+            (o.status, o.code),
+            (Status::Fail, Some(Code::NoCredentialSource))
+        );
         assert!(o.summary.contains("instance metadata"), "{}", o.summary);
         let o = judge(&survey_of(&[("AWS_EC2_METADATA_DISABLED", "true")]), None);
         assert!(o.summary.contains("no credentials at all"), "{}", o.summary);
@@ -299,18 +336,27 @@ mod tests {
     #[test]
     fn static_keys_beside_pod_identity_win_and_warn() {
         let mut vars = POD_IDENTITY.to_vec();
-        vars.extend([("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret-value")]);
+        vars.extend([
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret-value"),
+        ]);
         let s = survey_of(&vars);
         assert_eq!(s.winner, Source::StaticKeys);
         let o = judge(&s, Some(&HostCheck::Allowed));
-        assert_eq!((o.status, o.code), (Status::Warn, Some(Code::ConflictingCredentialSources)));
+        assert_eq!(
+            (o.status, o.code),
+            (Status::Warn, Some(Code::ConflictingCredentialSources))
+        );
         assert!(o.summary.contains("use static keys"), "{}", o.summary);
     }
 
     #[test]
     fn irsa_wins_over_pod_identity() {
         let mut vars = POD_IDENTITY.to_vec();
-        vars.extend([("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/r"), ("AWS_WEB_IDENTITY_TOKEN_FILE", "/t")]);
+        vars.extend([
+            ("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/r"),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/t"),
+        ]);
         assert_eq!(survey_of(&vars).winner, Source::Irsa);
         assert_eq!(survey_of(&vars).token_source(), Some((Source::Irsa, "/t")));
     }
@@ -326,26 +372,46 @@ mod tests {
         ] {
             assert_eq!(check_container_uri(ok).await, HostCheck::Allowed, "{ok}");
         }
-        for bad in ["http://10.20.30.40/v1/credentials", "ftp://127.0.0.1/x", "169.254.170.23/v1", "http:///x"] {
-            assert!(matches!(check_container_uri(bad).await, HostCheck::Refused(_)), "{bad}");
+        for bad in [
+            "http://10.20.30.40/v1/credentials",
+            "ftp://127.0.0.1/x",
+            "169.254.170.23/v1",
+            "http:///x",
+        ] {
+            assert!(
+                matches!(check_container_uri(bad).await, HostCheck::Refused(_)),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn an_invalid_host_fails_with_its_own_code() {
         let s = survey_of(&[
-            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.20.30.40/v1/credentials"),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://10.20.30.40/v1/credentials",
+            ),
             ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/t"),
         ]);
-        let o = judge(&s, Some(&HostCheck::Refused("10.20.30.40 is not loopback".into())));
+        let o = judge(
+            &s,
+            Some(&HostCheck::Refused("10.20.30.40 is not loopback".into())),
+        );
         assert_eq!(o.code, Some(Code::ContainerUriHostInvalid));
         assert_eq!(o.facts["container_host"], "10.20.30.40");
     }
 
     #[test]
     fn default_profile_detection() {
-        assert!(default_profile_has_credentials("[default]\naws_access_key_id = AKIA\n"));
-        assert!(default_profile_has_credentials("[profile default]\nrole_arn=arn\n"));
-        assert!(!default_profile_has_credentials("[default]\nregion = us-west-1\n[other]\naws_access_key_id=x\n"));
+        assert!(default_profile_has_credentials(
+            "[default]\naws_access_key_id = AKIA\n"
+        ));
+        assert!(default_profile_has_credentials(
+            "[profile default]\nrole_arn=arn\n"
+        ));
+        assert!(!default_profile_has_credentials(
+            "[default]\nregion = us-west-1\n[other]\naws_access_key_id=x\n"
+        ));
     }
 }

@@ -43,7 +43,9 @@ impl Check for TokenCheck {
                 return Outcome::error("identity.source left no survey of the environment.");
             };
             let Some((source, path)) = survey.token_source() else {
-                return Outcome::not_applicable("No Pod Identity or IRSA token file is configured.");
+                return Outcome::not_applicable(
+                    "No Pod Identity or IRSA token file is configured.",
+                );
             };
             let expected = match source {
                 Source::Irsa => ctx.config.irsa_audience.clone(),
@@ -55,7 +57,14 @@ impl Check for TokenCheck {
             let read = tokio::task::spawn_blocking(move || read_token(&read_path, &redactor))
                 .await
                 .unwrap_or_else(|e| Err(ReadFailure::Io(e.to_string())));
-            let (outcome, token) = judge(&path, read, &expected, source, ctx.world.now(), ctx.world.uid);
+            let (outcome, token) = judge(
+                &path,
+                read,
+                &expected,
+                source,
+                ctx.world.now(),
+                ctx.world.uid,
+            );
             if let Some(token) = token {
                 ctx.board.put(None, token);
             }
@@ -98,19 +107,31 @@ pub fn read_token(path: &str, redactor: &Redactor) -> Result<crate::secret::Secr
     let mode = Some(meta.mode() & 0o7777);
     let owner = Some(format!("{}:{}", meta.uid(), meta.gid()));
     if meta.is_dir() {
-        return Err(ReadFailure::Unreadable { reason: "it is a directory".to_owned(), mode, owner });
+        return Err(ReadFailure::Unreadable {
+            reason: "it is a directory".to_owned(),
+            mode,
+            owner,
+        });
     }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(ReadFailure::Unreadable { reason: "permission denied".to_owned(), mode, owner });
+            return Err(ReadFailure::Unreadable {
+                reason: "permission denied".to_owned(),
+                mode,
+                owner,
+            });
         }
         Err(e) => return Err(ReadFailure::Io(e.to_string())),
     };
     let mut bytes = Vec::new();
     file.take(MAX_TOKEN_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ReadFailure::Unreadable { reason: e.to_string(), mode, owner: owner.clone() })?;
+        .map_err(|e| ReadFailure::Unreadable {
+            reason: e.to_string(),
+            mode,
+            owner: owner.clone(),
+        })?;
     if bytes.len() as u64 > MAX_TOKEN_BYTES {
         return Err(ReadFailure::TooLarge(meta.len()));
     }
@@ -119,14 +140,19 @@ pub fn read_token(path: &str, redactor: &Redactor) -> Result<crate::secret::Secr
 }
 
 fn rfc3339(secs: i64) -> String {
-    DateTime::from_secs(secs).fmt(Format::DateTime).unwrap_or_else(|_| secs.to_string())
+    DateTime::from_secs(secs)
+        .fmt(Format::DateTime)
+        .unwrap_or_else(|_| secs.to_string())
 }
 
 fn claim_facts(claims: &Claims, expected: &str) -> Facts {
     let mut f = Facts::new();
     if let Some(iss) = &claims.iss {
         f.insert("token_issuer".into(), iss.clone());
-        f.insert("oidc_provider".into(), iss.trim_start_matches("https://").to_owned());
+        f.insert(
+            "oidc_provider".into(),
+            iss.trim_start_matches("https://").to_owned(),
+        );
     }
     if let Some(sub) = &claims.sub {
         f.insert("token_subject".into(), sub.clone());
@@ -158,11 +184,21 @@ pub fn judge(
         Err(ReadFailure::Missing) => {
             let o = Outcome::fail(
                 Code::TokenFileMissing,
-                format!("The {source} token file {path} does not exist: the projected token volume is not mounted."),
+                format!(
+                    "The {source} token file {path} does not exist: the projected token volume is not mounted."
+                ),
             );
-            return (o.fact("token_file", path).evidence(call.message("no such file")), None);
+            return (
+                o.fact("token_file", path)
+                    .evidence(call.message("no such file")),
+                None,
+            );
         }
-        Err(ReadFailure::Unreadable { reason, mode, owner }) => {
+        Err(ReadFailure::Unreadable {
+            reason,
+            mode,
+            owner,
+        }) => {
             let mode = mode.map_or_else(|| "unknown".to_owned(), |m| format!("{m:04o}"));
             let owner = owner.unwrap_or_else(|| "unknown".to_owned());
             let who = uid.map_or_else(|| "this process".to_owned(), |u| format!("uid {u}"));
@@ -179,12 +215,21 @@ pub fn judge(
         Err(ReadFailure::TooLarge(size)) => {
             let o = Outcome::fail(
                 Code::TokenMalformed,
-                format!("The token file {path} is {size} bytes; a service-account token is about a kilobyte. It holds something else."),
+                format!(
+                    "The token file {path} is {size} bytes; a service-account token is about a kilobyte. It holds something else."
+                ),
             );
-            return (o.fact("token_file", path).evidence(call.message(format!("{size} bytes"))), None);
+            return (
+                o.fact("token_file", path)
+                    .evidence(call.message(format!("{size} bytes"))),
+                None,
+            );
         }
         Err(ReadFailure::Io(e)) => {
-            return (Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e)), None);
+            return (
+                Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e)),
+                None,
+            );
         }
     };
     let raw = content.expose();
@@ -194,23 +239,46 @@ pub fn judge(
         Ok(c) => c,
         Err(e) => {
             let hint = match &e {
-                JwtError::SchemePrefix(_) => " The agent answers such a token with \"token is malformed: could not base64 decode header\".",
+                JwtError::SchemePrefix(_) => {
+                    " The agent answers such a token with \"token is malformed: could not base64 decode header\"."
+                }
                 _ => "",
             };
-            let o = Outcome::fail(Code::TokenMalformed, format!("The token in {path} is not a bare JWT: {e}.{hint}"));
-            return (o.fact("token_file", path).evidence(call.message(e.to_string())), None);
+            let o = Outcome::fail(
+                Code::TokenMalformed,
+                format!("The token in {path} is not a bare JWT: {e}.{hint}"),
+            );
+            return (
+                o.fact("token_file", path)
+                    .evidence(call.message(e.to_string())),
+                None,
+            );
         }
     };
     let facts = claim_facts(&claims, expected_audience);
-    let now_secs = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+    let now_secs = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
     let now_secs = i64::try_from(now_secs).unwrap_or(i64::MAX);
-    let token = Token { value: crate::secret::Secret::new(trimmed.trim_start()), claims: claims.clone() };
-    let with = |o: Outcome| o.fact("token_file", path).facts(&facts).evidence(call.clone().message(format!("{} bytes", raw.len())));
+    let token = Token {
+        value: crate::secret::Secret::new(trimmed.trim_start()),
+        claims: claims.clone(),
+    };
+    let with = |o: Outcome| {
+        o.fact("token_file", path)
+            .facts(&facts)
+            .evidence(call.clone().message(format!("{} bytes", raw.len())))
+    };
     if let Some(exp) = claims.exp.filter(|exp| *exp <= now_secs) {
         let ago = now_secs - exp;
         let o = Outcome::fail(
             Code::TokenExpired,
-            format!("The token in {path} expired at {} ({} ago).", rfc3339(exp), human(ago)),
+            format!(
+                "The token in {path} expired at {} ({} ago).",
+                rfc3339(exp),
+                human(ago)
+            ),
         );
         return (with(o), None);
     }
@@ -219,14 +287,19 @@ pub fn judge(
             Code::TokenAudienceMismatch,
             format!(
                 "The token's audience is {}, but {source} needs {expected_audience}.",
-                if claims.aud.is_empty() { "empty".to_owned() } else { claims.aud.join(", ") }
+                if claims.aud.is_empty() {
+                    "empty".to_owned()
+                } else {
+                    claims.aud.join(", ")
+                }
             ),
         );
         return (with(o), None);
     }
-    let expires = claims
-        .exp
-        .map_or_else(|| "no expiry".to_owned(), |exp| format!("expires in {}", human(exp - now_secs)));
+    let expires = claims.exp.map_or_else(
+        || "no expiry".to_owned(),
+        |exp| format!("expires in {}", human(exp - now_secs)),
+    );
     let who = claims.sub.as_deref().unwrap_or("an unnamed subject");
     if trailing > 0 {
         let o = Outcome::warn(
@@ -237,7 +310,9 @@ pub fn judge(
         );
         return (with(o), Some(token));
     }
-    let o = Outcome::pass(format!("A valid token for {who}, audience {expected_audience}, {expires}."));
+    let o = Outcome::pass(format!(
+        "A valid token for {who}, audience {expected_audience}, {expires}."
+    ));
     (with(o), Some(token))
 }
 
@@ -268,14 +343,24 @@ mod tests {
         format!(
             "{}.{}.{}",
             b(r#"{"alg":"RS256"}"#),
-            b(&format!(r#"{{"aud":["{aud}"],"exp":{exp},"iss":"https://oidc.eks.us-west-1.amazonaws.com/id/ABC","sub":"system:serviceaccount:xpander:connector"}}"#)),
+            b(&format!(
+                r#"{{"aud":["{aud}"],"exp":{exp},"iss":"https://oidc.eks.us-west-1.amazonaws.com/id/ABC","sub":"system:serviceaccount:xpander:connector"}}"#
+            )),
             b("signature")
         )
     }
 
     fn run(read: Result<Secret, ReadFailure>) -> Outcome {
         let now = UNIX_EPOCH + Duration::from_secs(NOW);
-        judge("/t", read, POD_IDENTITY_AUDIENCE, Source::PodIdentity, now, Some(1000)).0
+        judge(
+            "/t",
+            read,
+            POD_IDENTITY_AUDIENCE,
+            Source::PodIdentity,
+            now,
+            Some(1000),
+        )
+        .0
     }
 
     #[test]
@@ -283,17 +368,45 @@ mod tests {
         let ok = jwt(POD_IDENTITY_AUDIENCE, NOW + 3600);
         let cases: Vec<(Result<Secret, ReadFailure>, Status, Option<Code>)> = vec![
             (Ok(Secret::new(ok.clone())), Status::Pass, None),
-            (Ok(Secret::new(format!("{ok}\n"))), Status::Warn, Some(Code::TokenTrailingWhitespace)),
-            (Ok(Secret::new(format!("Bearer {ok}"))), Status::Fail, Some(Code::TokenMalformed)),
-            (Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW - 10))), Status::Fail, Some(Code::TokenExpired)),
-            (Ok(Secret::new(jwt("sts.amazonaws.com", NOW + 10))), Status::Fail, Some(Code::TokenAudienceMismatch)),
-            (Err(ReadFailure::Missing), Status::Fail, Some(Code::TokenFileMissing)),
             (
-                Err(ReadFailure::Unreadable { reason: "permission denied".into(), mode: Some(0o600), owner: Some("0:0".into()) }),
+                Ok(Secret::new(format!("{ok}\n"))),
+                Status::Warn,
+                Some(Code::TokenTrailingWhitespace),
+            ),
+            (
+                Ok(Secret::new(format!("Bearer {ok}"))),
+                Status::Fail,
+                Some(Code::TokenMalformed),
+            ),
+            (
+                Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW - 10))),
+                Status::Fail,
+                Some(Code::TokenExpired),
+            ),
+            (
+                Ok(Secret::new(jwt("sts.amazonaws.com", NOW + 10))),
+                Status::Fail,
+                Some(Code::TokenAudienceMismatch),
+            ),
+            (
+                Err(ReadFailure::Missing),
+                Status::Fail,
+                Some(Code::TokenFileMissing),
+            ),
+            (
+                Err(ReadFailure::Unreadable {
+                    reason: "permission denied".into(),
+                    mode: Some(0o600),
+                    owner: Some("0:0".into()),
+                }),
                 Status::Fail,
                 Some(Code::TokenFileUnreadable),
             ),
-            (Err(ReadFailure::TooLarge(10 << 20)), Status::Fail, Some(Code::TokenMalformed)),
+            (
+                Err(ReadFailure::TooLarge(10 << 20)),
+                Status::Fail,
+                Some(Code::TokenMalformed),
+            ),
         ];
         for (read, status, code) in cases {
             let o = run(read);
@@ -305,8 +418,15 @@ mod tests {
     fn facts_show_claims_and_unreadable_details() {
         let o = run(Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW + 60))));
         assert_eq!(o.facts["namespace"], "xpander");
-        assert_eq!(o.facts["oidc_provider"], "oidc.eks.us-west-1.amazonaws.com/id/ABC");
-        let o = run(Err(ReadFailure::Unreadable { reason: "permission denied".into(), mode: Some(0o600), owner: Some("0:0".into()) }));
+        assert_eq!(
+            o.facts["oidc_provider"],
+            "oidc.eks.us-west-1.amazonaws.com/id/ABC"
+        );
+        let o = run(Err(ReadFailure::Unreadable {
+            reason: "permission denied".into(),
+            mode: Some(0o600),
+            owner: Some("0:0".into()),
+        }));
         assert_eq!(o.facts["token_mode"], "0600");
         assert!(o.summary.contains("uid 1000"), "{}", o.summary);
     }

@@ -54,7 +54,9 @@ impl Check for WebIdentityCheck {
                 return Outcome::error("identity.source left no survey of the environment.");
             };
             let Some(irsa) = &survey.irsa else {
-                return Outcome::not_applicable("No IRSA variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE) are set.");
+                return Outcome::not_applicable(
+                    "No IRSA variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE) are set.",
+                );
             };
             let Some(token) = ctx.board.get::<Token>(None) else {
                 return Outcome::error("identity.token left no token to exchange.");
@@ -62,10 +64,16 @@ impl Check for WebIdentityCheck {
             let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
             let endpoint = aws::region::sts_endpoint(&ctx.world, &region.name);
             let client = aws::sts_client(&region.name, &endpoint, None, BUDGET);
-            let session = irsa
-                .session_name
-                .clone()
-                .unwrap_or_else(|| format!("connector-doctor-{}", ctx.world.now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()));
+            let session = irsa.session_name.clone().unwrap_or_else(|| {
+                format!(
+                    "connector-doctor-{}",
+                    ctx.world
+                        .now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs()
+                )
+            });
             let started = Instant::now();
             let result = client
                 .assume_role_with_web_identity()
@@ -83,7 +91,10 @@ impl Check for WebIdentityCheck {
                         (Some(c), user) => {
                             ctx.world.redactor.remember(&c.secret_access_key);
                             ctx.world.redactor.remember(&c.session_token);
-                            let expires = c.expiration.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
+                            let expires = c
+                                .expiration
+                                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                                .unwrap_or_default();
                             let expiry = std::time::SystemTime::try_from(c.expiration).ok();
                             Answer::Assumed {
                                 arn: user.map(|u| u.arn).unwrap_or_default(),
@@ -110,7 +121,13 @@ impl Check for WebIdentityCheck {
             facts.extend(ctx_facts(&irsa.role_arn, &token, &endpoint));
             let (outcome, credentials) = judge(&irsa.role_arn, answer, &endpoint, took, &facts);
             if let Some(credentials) = credentials {
-                ctx.board.put(None, PodCredentials { source: Source::Irsa, credentials });
+                ctx.board.put(
+                    None,
+                    PodCredentials {
+                        source: Source::Irsa,
+                        credentials,
+                    },
+                );
             }
             outcome.facts(&facts)
         }
@@ -127,7 +144,10 @@ fn ctx_facts(role_arn: &str, token: &Token, endpoint: &Endpoint) -> Facts {
     }
     if let Some(iss) = &token.claims.iss {
         f.insert("token_issuer".into(), iss.clone());
-        f.insert("oidc_provider".into(), iss.trim_start_matches("https://").to_owned());
+        f.insert(
+            "oidc_provider".into(),
+            iss.trim_start_matches("https://").to_owned(),
+        );
     }
     if let Some(sub) = &token.claims.sub {
         f.insert("token_subject".into(), sub.clone());
@@ -148,10 +168,22 @@ pub fn judge(
 ) -> (Outcome, Option<Credentials>) {
     const CALL: &str = "sts:AssumeRoleWithWebIdentity";
     let failure = match answer {
-        Answer::Assumed { arn, expires, credentials, request_id } => {
-            let o = Outcome::pass(format!("STS exchanged the token for {arn}, valid until {expires}."))
-                .fact("caller_arn", &arn)
-                .evidence(Evidence::call(CALL).endpoint(&endpoint.url).request_id(request_id.as_deref()).took(took));
+        Answer::Assumed {
+            arn,
+            expires,
+            credentials,
+            request_id,
+        } => {
+            let o = Outcome::pass(format!(
+                "STS exchanged the token for {arn}, valid until {expires}."
+            ))
+            .fact("caller_arn", &arn)
+            .evidence(
+                Evidence::call(CALL)
+                    .endpoint(&endpoint.url)
+                    .request_id(request_id.as_deref())
+                    .took(took),
+            );
             return (o, Some(credentials));
         }
         Answer::Failed(f) => f,
@@ -215,28 +247,64 @@ mod tests {
 
     #[test]
     fn real_sts_answers_are_classified() {
-        let endpoint = Endpoint { url: "https://sts.us-west-1.amazonaws.com".into(), kind: EndpointKind::Regional };
+        let endpoint = Endpoint {
+            url: "https://sts.us-west-1.amazonaws.com".into(),
+            kind: EndpointKind::Regional,
+        };
         let cases = [
             (
-                service("InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://oidc.eks.us-west-1.amazonaws.com/id/ABC"),
+                service(
+                    "InvalidIdentityToken",
+                    "No OpenIDConnect provider found in your account for https://oidc.eks.us-west-1.amazonaws.com/id/ABC",
+                ),
                 Some(Code::OidcProviderMissing),
             ),
-            (service("InvalidIdentityToken", "Incorrect token audience"), Some(Code::TokenAudienceMismatch)),
-            (service("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"), Some(Code::WebIdentityDenied)),
-            (service("ValidationError", "Request ARN is invalid"), Some(Code::RoleArnInvalid)),
             (
-                Answer::Failed(CallFailure::Unreachable { kind: Unreachable::Timeout, detail: "timeout".into() }),
+                service("InvalidIdentityToken", "Incorrect token audience"),
+                Some(Code::TokenAudienceMismatch),
+            ),
+            (
+                service(
+                    "AccessDenied",
+                    "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+                ),
+                Some(Code::WebIdentityDenied),
+            ),
+            (
+                service("ValidationError", "Request ARN is invalid"),
+                Some(Code::RoleArnInvalid),
+            ),
+            (
+                Answer::Failed(CallFailure::Unreachable {
+                    kind: Unreachable::Timeout,
+                    detail: "timeout".into(),
+                }),
                 Some(Code::StsUnreachable),
             ),
-            (service("IDPCommunicationError", "Couldn't retrieve verification key from your identity provider"), None),
+            (
+                service(
+                    "IDPCommunicationError",
+                    "Couldn't retrieve verification key from your identity provider",
+                ),
+                None,
+            ),
         ];
         for (answer, code) in cases {
-            let (o, _) = judge("arn:aws:iam::::1234567890:role/example", answer, &endpoint, Duration::ZERO, &Facts::new());
+            let (o, _) = judge(
+                "arn:aws:iam::::1234567890:role/example",
+                answer,
+                &endpoint,
+                Duration::ZERO,
+                &Facts::new(),
+            );
             assert_eq!(o.code, code, "{}", o.summary);
             if code.is_none() {
                 assert_eq!(o.status, Status::Error);
             }
-            assert_eq!(o.evidence[0].request_id.as_deref(), (o.code != Some(Code::StsUnreachable)).then_some("req-1"));
+            assert_eq!(
+                o.evidence[0].request_id.as_deref(),
+                (o.code != Some(Code::StsUnreachable)).then_some("req-1")
+            );
         }
     }
 }

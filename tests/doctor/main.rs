@@ -1,0 +1,8 @@
+//! End-to-end tests: the built `connector-doctor` binary against the lab (the `connector-lab`
+//! crate), one scenario per failure code, asserting the JSON verdict and the exit code. Every
+//! JSON document produced here is validated against the committed schema.
+
+mod commands;
+mod contract;
+mod identity;
+mod support;
