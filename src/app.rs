@@ -3,6 +3,7 @@
 //! 1 a check failed or errored (or warned, with `--strict`), 2 bad usage, bad configuration,
 //! or the tool's own crash.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -25,15 +26,14 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Runs the command line and returns the process exit code. Never panics: a crash inside is
 /// reported on stderr and exits 2.
-pub fn main(args: Args) -> u8 {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| run(&args))) {
-        Ok(code) => code,
-        Err(_) => {
-            eprintln!(
-                "connector-doctor: internal error: the tool crashed. Please report this with the command you ran."
-            );
-            EXIT_USAGE
-        }
+pub fn main(args: &Args) -> u8 {
+    if let Ok(code) = std::panic::catch_unwind(AssertUnwindSafe(|| run(args))) {
+        code
+    } else {
+        eprintln!(
+            "connector-doctor: internal error: the tool crashed. Please report this with the command you ran."
+        );
+        EXIT_USAGE
     }
 }
 
@@ -134,43 +134,68 @@ fn diagnose(args: &Args) -> u8 {
             return EXIT_USAGE;
         }
     };
+    runtime.block_on(run_and_report(args, config, world, style, &mut sink))
+}
+
+/// Runs the engine, streaming text as checks settle, then writes the report in its format.
+async fn run_and_report(
+    args: &Args,
+    config: Config,
+    world: World,
+    style: Style,
+    sink: &mut Sink,
+) -> u8 {
     let streaming = args.format() == Format::Text && args.output.is_none();
     let strict = args.strict;
     let format = args.format();
-    runtime.block_on(async move {
-        let region = ResolvedRegion::resolve(&world, &config);
-        let timeout = config.timeout;
-        let zero_config = config.connectors.is_empty();
-        let config = Arc::new(config);
-        let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
-        let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let started_at = SystemTime::now();
-        let clock = Instant::now();
-        let mut written = Ok(());
-        if streaming {
-            written = sink.write(&report::text::header(style, &region.name, region.from));
+
+    let region = ResolvedRegion::resolve(&world, &config);
+    let timeout = config.timeout;
+    let zero_config = config.connectors.is_empty();
+    let config = Arc::new(config);
+    let ctx = Arc::new(Ctx {
+        world,
+        config: config.clone(),
+        board: Board::default(),
+    });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let mut written = Ok(());
+    if streaming {
+        written = sink.write(&report::text::header(style, &region.name, region.from));
+    }
+    let run = engine.run(ctx.clone(), 1, timeout, tx);
+    tokio::pin!(run);
+    let show = |event: Event, sink: &mut Sink, written: &mut Result<(), Stop>| {
+        if let (true, Ok(()), Event::Finished(f)) = (streaming, &*written, event) {
+            *written = sink.write(&report::text::check(
+                style,
+                &CheckReport::from_finished(&f, catalog(), &pod_facts(&ctx)),
+            ));
         }
-        let run = engine.run(ctx.clone(), 1, timeout, tx);
-        tokio::pin!(run);
-        let show = |event: Event, sink: &mut Sink, written: &mut Result<(), Stop>| {
-            if let (true, Ok(()), Event::Finished(f)) = (streaming, &*written, event) {
-                *written = sink.write(&report::text::check(style, &CheckReport::from_finished(&f, catalog(), &pod_facts(&ctx))));
-            }
-        };
-        let results = loop {
-            tokio::select! {
-                results = &mut run => break results,
-                Some(event) = rx.recv() => show(event, &mut sink, &mut written),
-            }
-        };
-        while let Ok(event) = rx.try_recv() {
-            show(event, &mut sink, &mut written);
+    };
+    let results = loop {
+        tokio::select! {
+            results = &mut run => break results,
+            Some(event) = rx.recv() => show(event, sink, &mut written),
         }
-        let report = Report::build(&results, catalog(), context(&ctx, &region), &pod_facts(&ctx), started_at, clock.elapsed());
-        let code = report.summary.exit_code(strict);
-        if written.is_ok() {
-            written = sink.write(&match format {
+    };
+    while let Ok(event) = rx.try_recv() {
+        show(event, sink, &mut written);
+    }
+    let report = Report::build(
+        &results,
+        catalog(),
+        context(&ctx, &region),
+        &pod_facts(&ctx),
+        started_at,
+        clock.elapsed(),
+    );
+    let code = report.summary.exit_code(strict);
+    if written.is_ok() {
+        written = sink.write(&match format {
                 Format::Json => report::json::render(&report),
                 Format::Markdown => report::markdown::render(&report),
                 Format::Text if streaming => {
@@ -184,14 +209,13 @@ fn diagnose(args: &Args) -> u8 {
                 }
                 Format::Text => report::text::render(style, &report, region.from),
             });
-        }
-        if let Some(path) = &args.output {
-            if written.is_ok() {
-                eprintln!("connector-doctor: report written to {}", path.display());
-            }
-        }
-        finish(written, code)
-    })
+    }
+    if let Some(path) = &args.output
+        && written.is_ok()
+    {
+        eprintln!("connector-doctor: report written to {}", path.display());
+    }
+    finish(written, code)
 }
 
 fn context(ctx: &Ctx, region: &ResolvedRegion) -> Context {
@@ -249,7 +273,7 @@ fn explain(args: &Args, name: &str) -> u8 {
         if !remedy.commands.is_empty() {
             out.push('\n');
             for c in &remedy.commands {
-                out.push_str(&format!("  $ {c}\n"));
+                let _ = writeln!(out, "  $ {c}");
             }
         }
         out.push_str(
@@ -270,23 +294,22 @@ fn list_checks(args: &Args) -> u8 {
     let style = style_for(args, &world);
     let mut out = String::new();
     for link in &cat.links {
-        out.push_str(&format!("{}\n", style.bold(&link.title)));
+        let _ = writeln!(out, "{}", style.bold(&link.title));
         for check in &link.checks {
             let needs = if check.depends_on.is_empty() {
                 String::new()
             } else {
                 format!(" · needs {}", check.depends_on.join(", "))
             };
-            out.push_str(&format!(
-                "  {:<24}{}  {}\n",
+            let deadline = format!("deadline {:.0} s{needs}", check.deadline().as_secs_f64());
+            let _ = writeln!(
+                out,
+                "  {:<24}{}  {}",
                 check.id,
                 check.title,
-                style.dim(&format!(
-                    "deadline {:.0} s{needs}",
-                    check.deadline().as_secs_f64()
-                ))
-            ));
-            out.push_str(&format!("  {:<24}{}\n", "", check.proves));
+                style.dim(&deadline)
+            );
+            let _ = writeln!(out, "  {:<24}{}", "", check.proves);
             let codes: Vec<String> = cat
                 .codes_of(&check.id)
                 .iter()
@@ -299,11 +322,12 @@ fn list_checks(args: &Args) -> u8 {
                 })
                 .collect();
             if !codes.is_empty() {
-                out.push_str(&format!(
-                    "  {:<24}{}\n",
+                let _ = writeln!(
+                    out,
+                    "  {:<24}{}",
                     "",
                     style.dim(&format!("codes: {}", codes.join(", ")))
-                ));
+                );
             }
         }
         out.push('\n');

@@ -201,9 +201,9 @@ impl Catalog {
                 problems.push(format!("check {} has no deadline", check.id));
             }
         }
-        let mut codes = BTreeMap::new();
+        let mut codes = std::collections::BTreeSet::new();
         for code in self.codes() {
-            if codes.insert(code.code.as_str(), ()).is_some() {
+            if !codes.insert(code.code.as_str()) {
                 problems.push(format!("code {} is listed twice", code.code));
             }
             if code.checks.is_empty() {

@@ -59,7 +59,7 @@ pub struct Args {
     )]
     pub color: ColorChoice,
 
-    /// AWS region [default: configuration, AWS_REGION, AWS_DEFAULT_REGION, profile].
+    /// AWS region [default: configuration, `AWS_REGION`, `AWS_DEFAULT_REGION`, profile].
     #[arg(long, global = true, env = "CONNECTOR_DOCTOR_REGION")]
     pub region: Option<String>,
 

@@ -22,7 +22,7 @@ pub const DEFAULT_FILE: &str = "connector-doctor.toml";
 pub const DEFAULT_IRSA_AUDIENCE: &str = "sts.amazonaws.com";
 
 /// The whole run's deadline unless configured.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// A configuration error, located.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,7 @@ pub struct Overrides {
 pub enum ConnectorKind {
     /// A Redshift cluster or Serverless workgroup, through the Data API.
     Redshift,
-    /// An RDS or Aurora PostgreSQL database, with an IAM auth token.
+    /// An RDS or Aurora `PostgreSQL` database, with an IAM auth token.
     Rds,
     /// A Secrets Manager secret.
     Secret,
@@ -74,7 +74,7 @@ pub struct Connector {
     pub kind: ConnectorKind,
     /// The role the connector assumes.
     pub role_arn: Arn,
-    /// The ExternalId it passes, if any.
+    /// The `ExternalId` it passes, if any.
     pub external_id: Option<Secret>,
     /// Every other setting of the connector, checked for its kind, kept for the links that use them.
     pub target: Target,
@@ -424,7 +424,7 @@ fn check_timeout(secs: u64) -> Result<Duration, String> {
     }
 }
 
-/// STS accepts ExternalIds of 2–1224 characters from `[A-Za-z0-9+=,.@:/-]`. The value itself is
+/// STS accepts `ExternalIds` of 2–1224 characters from `[A-Za-z0-9+=,.@:/-]`. The value itself is
 /// secret, so the message names only its length and the offending position.
 pub fn check_external_id(id: &str) -> Result<(), String> {
     if !(2..=1224).contains(&id.len()) {

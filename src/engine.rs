@@ -210,7 +210,7 @@ async fn run_node(
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) if e.is_panic() => Outcome::error(format!(
                 "The check crashed ({}). This is a bug in connector-doctor; please report it with this report attached.",
-                panic_message(e.into_panic())
+                panic_message(&*e.into_panic())
             )),
             Ok(Err(_)) => Outcome::error("The check was cancelled."),
             Err(_) => Outcome::error(format!(
@@ -240,7 +240,7 @@ async fn run_node(
     finished
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -257,10 +257,11 @@ fn redact(mut o: Outcome, world: &World) -> Outcome {
         *value = r.scrub(value);
     }
     for e in &mut o.evidence {
-        for field in [&mut e.message, &mut e.endpoint, &mut e.error_code] {
-            if let Some(text) = field {
-                *text = r.scrub(text);
-            }
+        for text in [&mut e.message, &mut e.endpoint, &mut e.error_code]
+            .into_iter()
+            .flatten()
+        {
+            *text = r.scrub(text);
         }
     }
     o

@@ -82,13 +82,12 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
     if token.is_empty() {
         return Err(JwtError::Empty);
     }
-    if let Some((scheme, _)) = token.split_once(' ') {
-        if !scheme.is_empty()
-            && scheme.len() <= 16
-            && scheme.chars().all(|c| c.is_ascii_alphabetic())
-        {
-            return Err(JwtError::SchemePrefix(format!("{scheme} ")));
-        }
+    if let Some((scheme, _)) = token.split_once(' ')
+        && !scheme.is_empty()
+        && scheme.len() <= 16
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return Err(JwtError::SchemePrefix(format!("{scheme} ")));
     }
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {

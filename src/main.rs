@@ -7,5 +7,5 @@ use connector_doctor::{app, cli::Args};
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    ExitCode::from(app::main(args))
+    ExitCode::from(app::main(&args))
 }

@@ -12,11 +12,12 @@ use serde::Serialize;
 
 /// A check's verdict. Ordered from best to worst, so that the worst of several is their `max`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The link works.
+    #[default]
     Pass,
     /// Not checked: a prerequisite did not pass, or the check does not apply here.
     Skip,

@@ -74,12 +74,6 @@ pub struct Summary {
     pub error: usize,
 }
 
-impl Default for Status {
-    fn default() -> Self {
-        Status::Pass
-    }
-}
-
 impl Summary {
     /// Counts `statuses`.
     pub fn of(statuses: impl IntoIterator<Item = Status>) -> Self {
@@ -108,11 +102,7 @@ impl Summary {
     /// The process exit code of the contract: 0 when nothing failed (warnings allowed unless
     /// `strict`), 1 when a check failed or errored.
     pub fn exit_code(&self, strict: bool) -> u8 {
-        if self.fail > 0 || self.error > 0 || (strict && self.warn > 0) {
-            1
-        } else {
-            0
-        }
+        u8::from(self.fail > 0 || self.error > 0 || (strict && self.warn > 0))
     }
 
     /// "✔ 4 passed · ✖ 1 failed · – 3 skipped": the non-zero counts, each with its glyph.

@@ -1,5 +1,5 @@
 //! Values that must never reach any output: credentials, session tokens, service-account
-//! tokens, IAM auth tokens, passwords, ExternalIds.
+//! tokens, IAM auth tokens, passwords, `ExternalIds`.
 //!
 //! `Secret` has no `Display` and no `Serialize`, and its `Debug` prints a fixed mask, so a secret
 //! cannot slip into a report, a log line or a panic message by accident. Every secret made from

@@ -54,12 +54,11 @@ fn profile_region(world: &World) -> Option<String> {
             let name = header.trim();
             in_section =
                 name == profile || name.strip_prefix("profile ").map(str::trim) == Some(profile);
-        } else if in_section {
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "region" {
-                    return Some(value.trim().to_owned());
-                }
-            }
+        } else if in_section
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "region"
+        {
+            return Some(value.trim().to_owned());
         }
     }
     None

@@ -60,12 +60,11 @@ pub fn names(text: &str) -> Vec<String> {
 /// recorded in `unfilled`.
 pub fn fill(text: &str, facts: &Facts, unfilled: &mut Vec<String>) -> String {
     scan(text, |name| {
-        Some(match facts.get(name) {
-            Some(value) => value.clone(),
-            None => {
-                unfilled.push(name.to_owned());
-                format!("<{name}>")
-            }
+        Some(if let Some(value) = facts.get(name) {
+            value.clone()
+        } else {
+            unfilled.push(name.to_owned());
+            format!("<{name}>")
         })
     })
 }

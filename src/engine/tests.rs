@@ -152,7 +152,7 @@ async fn a_check_past_its_deadline_is_stopped_and_a_crash_is_an_error() {
         5000,
     )
     .await;
-    assert!(took < Duration::from_millis(1000), "{took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
     assert_eq!(status_of(&results, "slow").0, Status::Error);
     let crash = results.iter().find(|f| f.key.id == "crash").unwrap();
     assert_eq!(crash.outcome.status, Status::Error);

@@ -219,6 +219,7 @@ mod tests {
 
     const URI: &str = "http://169.254.170.23/v1/credentials";
 
+    #[allow(clippy::unnecessary_wraps)] // Shaped like the probe's result on purpose.
     fn reply(status: u16, body: &str) -> Result<Reply, HttpFailure> {
         Ok(Reply {
             status,

@@ -148,12 +148,11 @@ fn default_profile_has_credentials(text: &str) -> bool {
     for line in text.lines().map(str::trim) {
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             in_default = matches!(header.trim(), "default" | "profile default");
-        } else if in_default {
-            if let Some((key, _)) = line.split_once('=') {
-                if KEYS.contains(&key.trim()) {
-                    return true;
-                }
-            }
+        } else if in_default
+            && let Some((key, _)) = line.split_once('=')
+            && KEYS.contains(&key.trim())
+        {
+            return true;
         }
     }
     false
@@ -261,13 +260,14 @@ pub fn judge(survey: &Survey, host: Option<&HostCheck>) -> Outcome {
         ));
     }
     let mut detail = Vec::new();
-    if let Some(c) = &survey.container {
-        if c.token_file.is_none() && c.inline_token.is_none() {
-            detail.push(format!(
+    if let Some(c) = &survey.container
+        && c.token_file.is_none()
+        && c.inline_token.is_none()
+    {
+        detail.push(format!(
                 "{} is set without AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the agent will get no token.",
                 c.uri_var
             ));
-        }
     }
     if survey.present.len() > 1 {
         return base(Outcome::warn(

@@ -169,6 +169,59 @@ fn claim_facts(claims: &Claims, expected: &str) -> Facts {
     f
 }
 
+/// The verdict on a token file that could not be read.
+fn judge_read_failure(
+    path: &str,
+    failure: ReadFailure,
+    source: Source,
+    uid: Option<u32>,
+    call: Evidence,
+) -> Outcome {
+    match failure {
+        ReadFailure::Missing => {
+            let o = Outcome::fail(
+                Code::TokenFileMissing,
+                format!(
+                    "The {source} token file {path} does not exist: the projected token volume is not mounted."
+                ),
+            );
+            o.fact("token_file", path)
+                .evidence(call.message("no such file"))
+        }
+        ReadFailure::Unreadable {
+            reason,
+            mode,
+            owner,
+        } => {
+            let mode = mode.map_or_else(|| "unknown".to_owned(), |m| format!("{m:04o}"));
+            let owner = owner.unwrap_or_else(|| "unknown".to_owned());
+            let who = uid.map_or_else(|| "this process".to_owned(), |u| format!("uid {u}"));
+            let o = Outcome::fail(
+                Code::TokenFileUnreadable,
+                format!("Cannot read the token file {path} as {who}: {reason} (mode {mode}, owner {owner})."),
+            )
+            .fact("token_file", path)
+            .fact("token_mode", mode)
+            .fact("token_owner", owner)
+            .fact("process_uid", uid.map_or_else(|| "unknown".to_owned(), |u| u.to_string()));
+            o.evidence(call.message(reason))
+        }
+        ReadFailure::TooLarge(size) => {
+            let o = Outcome::fail(
+                Code::TokenMalformed,
+                format!(
+                    "The token file {path} is {size} bytes; a service-account token is about a kilobyte. It holds something else."
+                ),
+            );
+            o.fact("token_file", path)
+                .evidence(call.message(format!("{size} bytes")))
+        }
+        ReadFailure::Io(e) => {
+            Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e))
+        }
+    }
+}
+
 /// Judges what was read. Returns the token for later checks when it is usable.
 pub fn judge(
     path: &str,
@@ -181,56 +234,7 @@ pub fn judge(
     let call = Evidence::call("read token file").endpoint(path);
     let content = match read {
         Ok(c) => c,
-        Err(ReadFailure::Missing) => {
-            let o = Outcome::fail(
-                Code::TokenFileMissing,
-                format!(
-                    "The {source} token file {path} does not exist: the projected token volume is not mounted."
-                ),
-            );
-            return (
-                o.fact("token_file", path)
-                    .evidence(call.message("no such file")),
-                None,
-            );
-        }
-        Err(ReadFailure::Unreadable {
-            reason,
-            mode,
-            owner,
-        }) => {
-            let mode = mode.map_or_else(|| "unknown".to_owned(), |m| format!("{m:04o}"));
-            let owner = owner.unwrap_or_else(|| "unknown".to_owned());
-            let who = uid.map_or_else(|| "this process".to_owned(), |u| format!("uid {u}"));
-            let o = Outcome::fail(
-                Code::TokenFileUnreadable,
-                format!("Cannot read the token file {path} as {who}: {reason} (mode {mode}, owner {owner})."),
-            )
-            .fact("token_file", path)
-            .fact("token_mode", mode)
-            .fact("token_owner", owner)
-            .fact("process_uid", uid.map_or_else(|| "unknown".to_owned(), |u| u.to_string()));
-            return (o.evidence(call.message(reason)), None);
-        }
-        Err(ReadFailure::TooLarge(size)) => {
-            let o = Outcome::fail(
-                Code::TokenMalformed,
-                format!(
-                    "The token file {path} is {size} bytes; a service-account token is about a kilobyte. It holds something else."
-                ),
-            );
-            return (
-                o.fact("token_file", path)
-                    .evidence(call.message(format!("{size} bytes"))),
-                None,
-            );
-        }
-        Err(ReadFailure::Io(e)) => {
-            return (
-                Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e)),
-                None,
-            );
-        }
+        Err(failure) => return (judge_read_failure(path, failure, source, uid, call), None),
     };
     let raw = content.expose();
     let trimmed = raw.trim_end();

@@ -1,0 +1,218 @@
+//! The lab: an offline AWS world for connector-doctor, described by a scenario file and
+//! served on 127.0.0.1 only.
+//!
+//! A [`Scenario`] says which credential source the pod has, what its service account token
+//! looks like, how the EKS Pod Identity agent, IMDS and STS behave, and which roles and users
+//! exist. [`Lab::start`] serves it: one AWS endpoint for every service, the agent and IMDS on
+//! their own ports, and the pod's files in a temp dir. [`Lab::pod_env`] is the environment the
+//! doctor should run with. Replies follow AWS's wire formats and error texts so the real SDK
+//! parses them exactly as it would AWS's.
+//!
+//! Layout: `aws` is the shared endpoint (protocol dispatch and request authentication), one
+//! module per service behind it (`sts`), `agent` and `imds` for the other endpoints, `trust`
+//! for trust policies, `token` for service account tokens, `fault` for misbehaviour, `world`
+//! for shared state and `server` for HTTP.
+
+mod agent;
+mod aws;
+mod clock;
+mod exchange;
+mod fault;
+mod ids;
+mod imds;
+mod pod;
+pub mod scenario;
+mod server;
+mod sts;
+mod token;
+mod trust;
+mod world;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use anyhow::Context;
+use tokio::sync::watch;
+
+pub use scenario::Scenario;
+pub use world::Call;
+
+use fault::Fault;
+use server::Endpoint;
+use world::World;
+
+/// A running lab. Dropping it stops the servers and removes the temp dir.
+#[derive(Debug)]
+pub struct Lab {
+    world: Arc<World>,
+    aws_url: String,
+    agent_url: String,
+    env: Vec<(String, String)>,
+    stop: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+    // Bound but never listening: connecting gets "connection refused", and the port cannot
+    // be taken by anyone else while the lab lives.
+    _refusing: Vec<tokio::net::TcpSocket>,
+    temp: tempfile::TempDir,
+}
+
+impl Lab {
+    /// Starts every endpoint on 127.0.0.1 ephemeral ports on a background thread with its own
+    /// tokio runtime (a sync API, so plain `#[test]`s can use it), writes the pod's files
+    /// (token file, profile files) into a fresh temp dir owned by the Lab, and returns once
+    /// listening.
+    pub fn start(scenario: Scenario) -> anyhow::Result<Lab> {
+        let imds_wanted = scenario.imds.is_some();
+        let aws_fault = scenario.sts.fault();
+        let agent_fault = scenario.agent.fault();
+        let world = Arc::new(World::new(scenario));
+        let temp = tempfile::Builder::new()
+            .prefix("connector-lab-")
+            .tempdir()
+            .context("cannot create the lab's temp dir")?;
+        // Like a pod's volumes: traversable by whatever user the doctor runs as.
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755))
+            .context("cannot open up the lab's temp dir")?;
+
+        let mut refusing = Vec::new();
+        let mut listeners = Vec::new();
+        let mut open = |endpoint: Endpoint, fault: Fault| -> anyhow::Result<u16> {
+            if fault == Fault::Refused {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+                let port = socket.local_addr()?.port();
+                refusing.push(socket);
+                return Ok(port);
+            }
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .context("cannot listen on 127.0.0.1")?;
+            listener.set_nonblocking(true)?;
+            let port = listener.local_addr()?.port();
+            listeners.push((listener, endpoint, fault));
+            Ok(port)
+        };
+        let aws_port = open(Endpoint::Aws, aws_fault)?;
+        let agent_port = open(Endpoint::Agent, agent_fault)?;
+        let imds_port = if imds_wanted {
+            Some(open(Endpoint::Imds, Fault::None)?)
+        } else {
+            None
+        };
+
+        let urls = pod::Urls {
+            aws: format!("http://127.0.0.1:{aws_port}"),
+            agent: format!("http://127.0.0.1:{agent_port}/v1/credentials"),
+            imds: imds_port.map(|port| format!("http://127.0.0.1:{port}")),
+        };
+        let env =
+            pod::prepare(&world, temp.path(), &urls).context("cannot write the pod's files")?;
+
+        let (stop, stopped) = watch::channel(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread_world = Arc::clone(&world);
+        let thread = std::thread::Builder::new()
+            .name("connector-lab".to_owned())
+            .spawn(move || run(listeners, thread_world, stopped, &ready_tx))
+            .context("cannot start the lab thread")?;
+        ready_rx
+            .recv()
+            .context("the lab thread died while starting")?
+            .context("the lab could not start its servers")?;
+
+        Ok(Lab {
+            world,
+            aws_url: urls.aws,
+            agent_url: urls.agent,
+            env,
+            stop,
+            thread: Some(thread),
+            _refusing: refusing,
+            temp,
+        })
+    }
+
+    /// The complete environment the pod (the doctor process) should see. Run the doctor with
+    /// `env_clear()` plus these (and PATH/HOME if wanted). Always includes `AWS_REGION`,
+    /// `AWS_ENDPOINT_URL`, `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (which exist
+    /// only for `source = "profile"`), and either `AWS_EC2_METADATA_DISABLED=true` or
+    /// `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
+    pub fn pod_env(&self) -> Vec<(String, String)> {
+        self.env.clone()
+    }
+
+    /// The AWS endpoint (`http://127.0.0.1:<port>`).
+    pub fn aws_url(&self) -> String {
+        self.aws_url.clone()
+    }
+
+    /// The Pod Identity agent's full URI, including `/v1/credentials`.
+    pub fn agent_url(&self) -> String {
+        self.agent_url.clone()
+    }
+
+    /// The temp dir holding the pod's files.
+    pub fn temp_dir(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// Every request served, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.world.calls()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // The TempDir field removes the directory after this.
+    }
+}
+
+/// The lab thread: one runtime serving every listener until told to stop.
+fn run(
+    listeners: Vec<(TcpListener, Endpoint, Fault)>,
+    world: Arc<World>,
+    stopped: watch::Receiver<bool>,
+    ready: &std::sync::mpsc::Sender<anyhow::Result<()>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = ready.send(Err(e.into()));
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for (listener, endpoint, fault) in listeners {
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => tasks.push(tokio::spawn(server::serve(
+                    listener,
+                    endpoint,
+                    fault,
+                    Arc::clone(&world),
+                    stopped.clone(),
+                ))),
+                Err(e) => {
+                    let _ = ready.send(Err(e.into()));
+                    return;
+                }
+            }
+        }
+        let _ = ready.send(Ok(()));
+        for task in tasks {
+            let _ = task.await;
+        }
+    });
+    // Dropping the runtime cancels the connections still open (hanging faults included).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+}
