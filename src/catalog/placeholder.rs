@@ -11,6 +11,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("account", "the AWS account id"),
     ("region", "the AWS region"),
     ("namespace", "the pod's Kubernetes namespace"),
+    ("pod", "the pod's name (Kubernetes sets HOSTNAME to it)"),
     ("service_account", "the pod's Kubernetes service account"),
     ("role_arn", "the role the pod should run as"),
     ("role_name", "that role's name"),

@@ -168,6 +168,7 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
         ("namespace", namespace),
         ("service_account", service_account),
         ("cluster_name", ctx.config.cluster_name.as_deref()),
+        ("pod", ctx.world.var("HOSTNAME")),
     ] {
         if let Some(v) = value {
             facts.insert(key.into(), v.to_owned());

@@ -41,12 +41,43 @@ pub fn check(style: Style, c: &CheckReport) -> String {
     let _ = writeln!(out, "{badge} {id:<ID_WIDTH$} {code}{}{took}", c.summary);
     if let Some(remedy) = &c.remedy {
         for line in remedy.text.trim().lines() {
-            let _ = writeln!(out, "        {}", line.trim_end());
+            // Prose is wrapped; a policy or other block (starting with a brace or indent) is
+            // kept line for line so it can be copied.
+            let prose = line.starts_with(|ch: char| ch.is_alphanumeric());
+            let pieces = if prose {
+                wrap(line.trim_end(), REMEDY_WIDTH)
+            } else {
+                vec![line.trim_end().to_owned()]
+            };
+            for piece in pieces {
+                let _ = writeln!(out, "        {piece}");
+            }
         }
         for command in &remedy.commands {
             let _ = writeln!(out, "          {} {command}", style.dim("$"));
         }
     }
+    out
+}
+
+/// Remedy prose is wrapped to this width (plus its indent); commands are never wrapped, so
+/// that they paste whole.
+const REMEDY_WIDTH: usize = 92;
+
+/// Splits `line` at spaces into pieces of at most `width` characters (longer words stay whole).
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    out.push(current);
     out
 }
 
@@ -84,4 +115,19 @@ pub fn render(style: Style, report: &Report, region_from: &str) -> String {
     }
     out.push_str(&footer(style, report));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces_and_keeps_long_words() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(
+            wrap("arn:aws:iam::111122223333:role/x y", 10),
+            ["arn:aws:iam::111122223333:role/x", "y"]
+        );
+        assert_eq!(wrap("", 5), [""]);
+    }
 }

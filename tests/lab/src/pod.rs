@@ -32,6 +32,8 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
     let mut set = |k: &str, v: String| {
         env.insert(k.to_owned(), v);
     };
+    // Kubernetes sets HOSTNAME to the pod's name.
+    set("HOSTNAME", pod.name.clone());
     set("AWS_REGION", scenario.region.clone());
     set("AWS_DEFAULT_REGION", scenario.region.clone());
     set("AWS_ENDPOINT_URL", urls.aws.clone());
