@@ -74,16 +74,9 @@ impl Sink {
     }
 
     fn write(&mut self, text: &str) -> Result<(), Stop> {
-        self.out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush())
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Stop::BrokenPipe
-                } else {
-                    Stop::Failed(e)
-                }
-            })
+        self.out.write_all(text.as_bytes()).and_then(|()| self.out.flush()).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe { Stop::BrokenPipe } else { Stop::Failed(e) }
+        })
     }
 }
 
@@ -123,28 +116,25 @@ fn diagnose(args: &Args) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("connector-doctor: cannot start the async runtime: {e}");
             return EXIT_USAGE;
         }
     };
-    runtime.block_on(run_and_report(args, config, world, style, &mut sink))
+    for id in config.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
+        world.redactor.remember(id.expose());
+    }
+    let code = runtime.block_on(run_and_report(args, config, world, style, &mut sink));
+    // A check stuck in a blocking call (a slow resolver) must not keep the process alive past
+    // its deadline: the runtime waits for such threads only briefly.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
 }
 
 /// Runs the engine, streaming text as checks settle, then writes the report in its format.
-async fn run_and_report(
-    args: &Args,
-    config: Config,
-    world: World,
-    style: Style,
-    sink: &mut Sink,
-) -> u8 {
+async fn run_and_report(args: &Args, config: Config, world: World, style: Style, sink: &mut Sink) -> u8 {
     let streaming = args.format() == Format::Text && args.output.is_none();
     let strict = args.strict;
     let format = args.format();
@@ -153,11 +143,7 @@ async fn run_and_report(
     let timeout = config.timeout;
     let zero_config = config.connectors.is_empty();
     let config = Arc::new(config);
-    let ctx = Arc::new(Ctx {
-        world,
-        config: config.clone(),
-        board: Board::default(),
-    });
+    let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
     let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started_at = SystemTime::now();
@@ -223,13 +209,8 @@ fn context(ctx: &Ctx, region: &ResolvedRegion) -> Context {
     let caller = ctx.board.get::<CallerIdentity>(None);
     Context {
         region: region.name.clone(),
-        credential_source: survey.map(|s| {
-            if s.present.is_empty() {
-                "none".to_owned()
-            } else {
-                s.winner.name().to_owned()
-            }
-        }),
+        credential_source: survey
+            .map(|s| if s.present.is_empty() { "none".to_owned() } else { s.winner.name().to_owned() }),
         caller_arn: caller.map(|c| c.arn.clone()),
     }
 }
@@ -240,17 +221,10 @@ fn explain(args: &Args, name: &str) -> u8 {
         let near: Vec<&str> = cat
             .codes()
             .map(|c| c.code.as_str())
-            .filter(|c| {
-                name.split('-')
-                    .filter(|w| w.len() > 2)
-                    .any(|w| c.contains(w))
-            })
+            .filter(|c| name.split('-').filter(|w| w.len() > 2).any(|w| c.contains(w)))
             .collect();
-        let hint = if near.is_empty() {
-            String::new()
-        } else {
-            format!(" Did you mean: {}?", near.join(", "))
-        };
+        let hint =
+            if near.is_empty() { String::new() } else { format!(" Did you mean: {}?", near.join(", ")) };
         eprintln!(
             "connector-doctor: unknown failure code {name:?}.{hint} `connector-doctor list-checks` lists every code."
         );
@@ -277,8 +251,7 @@ fn explain(args: &Args, name: &str) -> u8 {
             }
         }
         out.push_str(
-            &style
-                .dim("\nValues in <angle brackets> are filled in from the live run in a report.\n"),
+            &style.dim("\nValues in <angle brackets> are filled in from the live run in a report.\n"),
         );
     }
     let mut sink = match Sink::open(args) {
@@ -302,13 +275,7 @@ fn list_checks(args: &Args) -> u8 {
                 format!(" · needs {}", check.depends_on.join(", "))
             };
             let deadline = format!("deadline {:.0} s{needs}", check.deadline().as_secs_f64());
-            let _ = writeln!(
-                out,
-                "  {:<24}{}  {}",
-                check.id,
-                check.title,
-                style.dim(&deadline)
-            );
+            let _ = writeln!(out, "  {:<24}{}  {}", check.id, check.title, style.dim(&deadline));
             let _ = writeln!(out, "  {:<24}{}", "", check.proves);
             let codes: Vec<String> = cat
                 .codes_of(&check.id)
@@ -322,12 +289,7 @@ fn list_checks(args: &Args) -> u8 {
                 })
                 .collect();
             if !codes.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  {:<24}{}",
-                    "",
-                    style.dim(&format!("codes: {}", codes.join(", ")))
-                );
+                let _ = writeln!(out, "  {:<24}{}", "", style.dim(&format!("codes: {}", codes.join(", "))));
             }
         }
         out.push('\n');

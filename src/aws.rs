@@ -91,23 +91,11 @@ impl CallFailure {
                 let code = err.code().unwrap_or("Unknown").to_owned();
                 let message = err.message().unwrap_or_default().to_owned();
                 let request_id = err.meta().extra("aws_request_id").map(str::to_owned);
-                CallFailure::Service {
-                    code,
-                    message,
-                    request_id,
-                    status,
-                }
+                CallFailure::Service { code, message, request_id, status }
             }
-            SdkError::TimeoutError(_) => CallFailure::Unreachable {
-                kind: Unreachable::Timeout,
-                detail,
-            },
+            SdkError::TimeoutError(_) => CallFailure::Unreachable { kind: Unreachable::Timeout, detail },
             SdkError::DispatchFailure(d) => {
-                let kind = if d.is_timeout() {
-                    Unreachable::Timeout
-                } else {
-                    transport_kind(&detail)
-                };
+                let kind = if d.is_timeout() { Unreachable::Timeout } else { transport_kind(&detail) };
                 CallFailure::Unreachable { kind, detail }
             }
             SdkError::ResponseError(_) => CallFailure::Garbled { status, detail },
@@ -119,24 +107,14 @@ impl CallFailure {
     pub fn evidence(&self, call: &str, endpoint: &str, took: Duration) -> Evidence {
         let e = Evidence::call(call).endpoint(endpoint).took(took);
         match self {
-            CallFailure::Service {
-                code,
-                message,
-                request_id,
-                status,
-            } => {
-                let e = e
-                    .error_code(code)
-                    .message(message)
-                    .request_id(request_id.as_deref());
+            CallFailure::Service { code, message, request_id, status } => {
+                let e = e.error_code(code).message(message).request_id(request_id.as_deref());
                 match status {
                     Some(s) => e.http_status(*s),
                     None => e,
                 }
             }
-            CallFailure::Unreachable { detail, .. } | CallFailure::Local { detail } => {
-                e.message(detail)
-            }
+            CallFailure::Unreachable { detail, .. } | CallFailure::Local { detail } => e.message(detail),
             CallFailure::Garbled { status, detail } => {
                 let e = e.message(detail);
                 match status {
@@ -202,9 +180,8 @@ pub fn sts_client(
 
 /// Whether a string looks like an EC2 instance id, as node sessions are named.
 pub fn is_instance_id(s: &str) -> bool {
-    s.strip_prefix("i-").is_some_and(|hex| {
-        (8..=17).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    s.strip_prefix("i-")
+        .is_some_and(|hex| (8..=17).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -226,10 +203,7 @@ mod tests {
                 "dispatch failure: timeout: client error (Connect): HTTP connect timeout occurred after 3s",
                 Unreachable::Timeout,
             ),
-            (
-                "dispatch failure: io error: connection reset by peer",
-                Unreachable::Other,
-            ),
+            ("dispatch failure: io error: connection reset by peer", Unreachable::Other),
         ];
         for (text, want) in cases {
             assert_eq!(transport_kind(text), want, "{text}");

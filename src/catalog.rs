@@ -16,10 +16,7 @@ use serde::Deserialize;
 use crate::outcome::{Code, Facts, Status};
 
 /// The catalog files, in chain order.
-const SOURCES: &[(&str, &str)] = &[(
-    "checks/identity.toml",
-    include_str!("../checks/identity.toml"),
-)];
+const SOURCES: &[(&str, &str)] = &[("checks/identity.toml", include_str!("../checks/identity.toml"))];
 
 /// One link of the chain as the catalog describes it.
 #[derive(Debug, Deserialize)]
@@ -154,26 +151,15 @@ impl Catalog {
         let entry = self.code(code)?;
         let mut unfilled = Vec::new();
         let text = placeholder::fill(&entry.remedy, facts, &mut unfilled);
-        let commands = entry
-            .commands
-            .iter()
-            .map(|c| placeholder::fill(c, facts, &mut unfilled))
-            .collect();
+        let commands = entry.commands.iter().map(|c| placeholder::fill(c, facts, &mut unfilled)).collect();
         unfilled.sort();
         unfilled.dedup();
-        Some(Remedy {
-            text,
-            commands,
-            unfilled,
-        })
+        Some(Remedy { text, commands, unfilled })
     }
 
     /// Every code whose home is `check_id`, sorted.
     pub fn codes_of(&self, check_id: &str) -> Vec<&CodeEntry> {
-        let mut v: Vec<_> = self
-            .codes()
-            .filter(|c| c.checks.iter().any(|id| id == check_id))
-            .collect();
+        let mut v: Vec<_> = self.codes().filter(|c| c.checks.iter().any(|id| id == check_id)).collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -191,10 +177,8 @@ impl Catalog {
                 match seen.get(dep.as_str()) {
                     Some(_) if dep != &check.id => {}
                     // A dependency must come earlier: that keeps the graph acyclic by construction.
-                    _ => problems.push(format!(
-                        "check {} depends on {dep}, which is not listed before it",
-                        check.id
-                    )),
+                    _ => problems
+                        .push(format!("check {} depends on {dep}, which is not listed before it", check.id)),
                 }
             }
             if check.deadline_ms == 0 {
@@ -220,10 +204,7 @@ impl Catalog {
             for text in std::iter::once(&code.remedy).chain(&code.commands) {
                 for name in placeholder::names(text) {
                     if !placeholder::is_known(&name) {
-                        problems.push(format!(
-                            "code {} uses unknown placeholder {{{name}}}",
-                            code.code
-                        ));
+                        problems.push(format!("code {} uses unknown placeholder {{{name}}}", code.code));
                     }
                 }
             }
@@ -246,16 +227,10 @@ mod tests {
     fn every_code_the_code_can_emit_has_a_remedy_and_no_other() {
         let listed: Vec<&str> = catalog().codes().map(|c| c.code.as_str()).collect();
         for code in Code::ALL {
-            assert!(
-                listed.contains(&code.as_str()),
-                "{code} has no catalog entry"
-            );
+            assert!(listed.contains(&code.as_str()), "{code} has no catalog entry");
         }
         for name in listed {
-            assert!(
-                Code::parse(name).is_some(),
-                "catalog lists {name}, which the code never emits"
-            );
+            assert!(Code::parse(name).is_some(), "catalog lists {name}, which the code never emits");
         }
     }
 

@@ -45,11 +45,7 @@ mod tests {
             assert!(factory(id, None).is_some(), "{id} has no code");
             let mut emitted: Vec<&str> = codes_of(id).iter().map(|c| c.as_str()).collect();
             emitted.sort_unstable();
-            let mut listed: Vec<&str> = catalog()
-                .codes_of(id)
-                .iter()
-                .map(|c| c.code.as_str())
-                .collect();
+            let mut listed: Vec<&str> = catalog().codes_of(id).iter().map(|c| c.code.as_str()).collect();
             listed.sort_unstable();
             assert_eq!(emitted, listed, "codes of {id}: code vs catalog");
         }

@@ -18,12 +18,7 @@ pub struct Args {
     pub command: Option<Command>,
 
     /// Configuration file [default: ./connector-doctor.toml when it exists].
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_CONFIG",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Print the JSON report on stdout (same as --format json).
@@ -35,13 +30,7 @@ pub struct Args {
     pub format: Option<Format>,
 
     /// Write the report to FILE instead of stdout.
-    #[arg(
-        long,
-        short,
-        global = true,
-        env = "CONNECTOR_DOCTOR_OUTPUT",
-        value_name = "FILE"
-    )]
+    #[arg(long, short, global = true, env = "CONNECTOR_DOCTOR_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Treat warnings as failures in the exit code.
@@ -64,21 +53,11 @@ pub struct Args {
     pub region: Option<String>,
 
     /// The role the pod should run as; a different caller is reported.
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_BASE_ROLE_ARN",
-        value_name = "ARN"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_BASE_ROLE_ARN", value_name = "ARN")]
     pub base_role_arn: Option<String>,
 
     /// The EKS cluster's name, filled into remedies.
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_CLUSTER_NAME",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_CLUSTER_NAME", value_name = "NAME")]
     pub cluster_name: Option<String>,
 
     /// The pod's namespace, filled into remedies [default: from the token].
@@ -86,30 +65,15 @@ pub struct Args {
     pub namespace: Option<String>,
 
     /// The pod's service account, filled into remedies [default: from the token].
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_SERVICE_ACCOUNT",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_SERVICE_ACCOUNT", value_name = "NAME")]
     pub service_account: Option<String>,
 
     /// The audience IRSA tokens must carry [default: sts.amazonaws.com].
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_IRSA_AUDIENCE",
-        value_name = "AUDIENCE"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_IRSA_AUDIENCE", value_name = "AUDIENCE")]
     pub irsa_audience: Option<String>,
 
     /// Deadline for the whole run, in seconds [default: 60].
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_TIMEOUT",
-        value_name = "SECONDS"
-    )]
+    #[arg(long, global = true, env = "CONNECTOR_DOCTOR_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
 }
 
@@ -139,11 +103,7 @@ pub enum Format {
 impl Args {
     /// The report format in force.
     pub fn format(&self) -> Format {
-        if self.json {
-            Format::Json
-        } else {
-            self.format.unwrap_or(Format::Text)
-        }
+        if self.json { Format::Json } else { self.format.unwrap_or(Format::Text) }
     }
 
     /// The settings that override the configuration file.

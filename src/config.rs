@@ -168,7 +168,8 @@ struct FileConnector {
     name: Spanned<String>,
     kind: ConnectorKind,
     role_arn: Spanned<String>,
-    external_id: Option<Spanned<String>>,
+    // Read untyped so that a wrong type is reported without echoing the (secret) value.
+    external_id: Option<Spanned<toml::Value>>,
     cluster_id: Option<String>,
     workgroup: Option<String>,
     database: Option<String>,
@@ -193,23 +194,12 @@ impl Locator<'_> {
     fn at(&self, offset: usize) -> String {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before
-            .rfind('\n')
-            .map_or(before.len(), |nl| before.len() - nl - 1)
-            + 1;
+        let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
         format!("{}:{line}:{column}", self.file.display())
     }
 
-    fn error<T>(
-        &self,
-        span: &Spanned<T>,
-        field: &str,
-        message: impl std::fmt::Display,
-    ) -> ConfigError {
-        ConfigError {
-            location: self.at(span.span().start),
-            message: format!("{field}: {message}"),
-        }
+    fn error<T>(&self, span: &Spanned<T>, field: &str, message: impl std::fmt::Display) -> ConfigError {
+        ConfigError { location: self.at(span.span().start), message: format!("{field}: {message}") }
     }
 }
 
@@ -239,15 +229,10 @@ impl Config {
     pub fn from_toml(file: &Path, text: &str) -> Result<Self, ConfigError> {
         let loc = Locator { file, text };
         let raw: FileConfig = toml::from_str(text).map_err(|e| ConfigError {
-            location: e
-                .span()
-                .map_or_else(|| file.display().to_string(), |s| loc.at(s.start)),
+            location: e.span().map_or_else(|| file.display().to_string(), |s| loc.at(s.start)),
             message: e.message().trim_end().to_owned(),
         })?;
-        let mut config = Self {
-            file: Some(file.to_path_buf()),
-            ..Self::default()
-        };
+        let mut config = Self { file: Some(file.to_path_buf()), ..Self::default() };
         if let Some(region) = raw.region {
             check_region(region.get_ref()).map_err(|m| loc.error(&region, "region", m))?;
             config.region = Some(region.into_inner());
@@ -267,8 +252,7 @@ impl Config {
             config.preset = Some(preset.into_inner());
         }
         if let Some(t) = raw.timeout_secs {
-            config.timeout =
-                check_timeout(*t.get_ref()).map_err(|m| loc.error(&t, "timeout_secs", m))?;
+            config.timeout = check_timeout(*t.get_ref()).map_err(|m| loc.error(&t, "timeout_secs", m))?;
         }
         config.cluster_name = raw.cluster_name;
         config.namespace = raw.namespace;
@@ -291,17 +275,13 @@ impl Config {
     }
 
     fn apply(&mut self, o: &Overrides) -> Result<(), ConfigError> {
-        let flag = |name: &str, message: String| ConfigError {
-            location: format!("--{name}"),
-            message,
-        };
+        let flag = |name: &str, message: String| ConfigError { location: format!("--{name}"), message };
         if let Some(region) = &o.region {
             check_region(region).map_err(|m| flag("region", m))?;
             self.region = Some(region.clone());
         }
         if let Some(arn) = &o.base_role_arn {
-            self.base_role_arn =
-                Some(Arn::role(arn).map_err(|e| flag("base-role-arn", e.to_string()))?);
+            self.base_role_arn = Some(Arn::role(arn).map_err(|e| flag("base-role-arn", e.to_string()))?);
         }
         if let Some(t) = o.timeout_secs {
             self.timeout = check_timeout(t).map_err(|m| flag("timeout", m))?;
@@ -322,30 +302,25 @@ impl Config {
     }
 }
 
-fn connector_from(
-    loc: &Locator<'_>,
-    spanned: &Spanned<FileConnector>,
-) -> Result<Connector, ConfigError> {
+fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result<Connector, ConfigError> {
     let c = spanned.get_ref();
     let name = c.name.get_ref();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
-    {
-        return Err(loc.error(
-            &c.name,
-            "connector.name",
-            "use letters, digits, '-', '_' or '.'",
-        ));
+    if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
+        return Err(loc.error(&c.name, "connector.name", "use letters, digits, '-', '_' or '.'"));
     }
-    let role_arn = Arn::role(c.role_arn.get_ref())
-        .map_err(|e| loc.error(&c.role_arn, "connector.role_arn", e))?;
+    let role_arn =
+        Arn::role(c.role_arn.get_ref()).map_err(|e| loc.error(&c.role_arn, "connector.role_arn", e))?;
     let external_id = match &c.external_id {
         Some(id) => {
-            check_external_id(id.get_ref())
-                .map_err(|m| loc.error(id, "connector.external_id", m))?;
-            Some(Secret::new(id.get_ref().clone()))
+            let toml::Value::String(value) = id.get_ref() else {
+                return Err(loc.error(
+                    id,
+                    "connector.external_id",
+                    "must be a string (the value is not shown)",
+                ));
+            };
+            check_external_id(value).map_err(|m| loc.error(id, "connector.external_id", m))?;
+            Some(Secret::new(value.clone()))
         }
         None => None,
     };
@@ -353,26 +328,16 @@ fn connector_from(
         if present {
             Ok(())
         } else {
-            Err(loc.error(
-                spanned,
-                "connector",
-                format!("a {:?} connector needs {what}", c.kind),
-            ))
+            Err(loc.error(spanned, "connector", format!("a {:?} connector needs {what}", c.kind)))
         }
     };
     match c.kind {
         ConnectorKind::Redshift => {
-            needs(
-                c.cluster_id.is_some() ^ c.workgroup.is_some(),
-                "exactly one of cluster_id or workgroup",
-            )?;
+            needs(c.cluster_id.is_some() ^ c.workgroup.is_some(), "exactly one of cluster_id or workgroup")?;
             needs(c.database.is_some(), "database")?;
         }
         ConnectorKind::Rds => {
-            needs(
-                c.instance_id.is_some() || c.host.is_some(),
-                "instance_id or host",
-            )?;
+            needs(c.instance_id.is_some() || c.host.is_some(), "instance_id or host")?;
             needs(c.user.is_some(), "user")?;
         }
         ConnectorKind::Secret => needs(c.secret_id.is_some(), "secret_id")?,
@@ -401,19 +366,11 @@ fn connector_from(
 fn check_region(region: &str) -> Result<(), String> {
     let parts: Vec<&str> = region.split('-').collect();
     let ok = parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
         && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{region:?} is not a region name such as us-west-1"))
-    }
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    if ok { Ok(()) } else { Err(format!("{region:?} is not a region name such as us-west-1")) }
 }
 
 fn check_timeout(secs: u64) -> Result<Duration, String> {
@@ -424,23 +381,20 @@ fn check_timeout(secs: u64) -> Result<Duration, String> {
     }
 }
 
-/// STS accepts `ExternalIds` of 2–1224 characters from `[A-Za-z0-9+=,.@:/-]`. The value itself is
+/// STS accepts `ExternalIds` of 2–1224 characters from `[A-Za-z0-9_+=,.@:/-]`. The value itself is
 /// secret, so the message names only its length and the offending position.
 pub fn check_external_id(id: &str) -> Result<(), String> {
     if !(2..=1224).contains(&id.len()) {
-        return Err(format!(
-            "is {} characters long; STS accepts 2 to 1224",
-            id.len()
-        ));
+        return Err(format!("is {} characters long; STS accepts 2 to 1224", id.len()));
     }
-    if let Some(pos) = id.find(|c: char| !(c.is_ascii_alphanumeric() || "+=,.@:/-".contains(c))) {
+    if let Some(pos) = id.find(|c: char| !(c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c))) {
         let what = if id.as_bytes()[pos].is_ascii_whitespace() {
             "whitespace"
         } else {
             "a character STS does not accept"
         };
         return Err(format!(
-            "has {what} at position {} (of {}); allowed: A-Z a-z 0-9 + = , . @ : / -",
+            "has {what} at position {} (of {}); allowed: A-Z a-z 0-9 _ + = , . @ : / -",
             pos + 1,
             id.len()
         ));
@@ -488,29 +442,16 @@ database = "postgres"
 
     #[test]
     fn errors_name_file_line_and_field() {
-        let e = parse("region = \"us-west-1\"\nbase_role_arn = \"arn:aws:iam::12:role/x\"\n")
-            .unwrap_err();
+        let e = parse("region = \"us-west-1\"\nbase_role_arn = \"arn:aws:iam::12:role/x\"\n").unwrap_err();
         assert_eq!(e.location, "cd.toml:2:17");
-        assert!(
-            e.message.starts_with("base_role_arn: account \"12\""),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("base_role_arn: account \"12\""), "{}", e.message);
 
         let e = parse("regoin = \"us-west-1\"\n").unwrap_err();
         assert_eq!(e.location, "cd.toml:1:1");
-        assert!(
-            e.message.contains("unknown field `regoin`"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("unknown field `regoin`"), "{}", e.message);
 
         let e = parse("[[connector]]\nname = \"w\"\nkind = \"redshift\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\n").unwrap_err();
-        assert!(
-            e.message.contains("cluster_id or workgroup"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("cluster_id or workgroup"), "{}", e.message);
 
         let e = parse("region = [\n").unwrap_err();
         assert!(e.location.starts_with("cd.toml:"), "{}", e.location);
@@ -519,29 +460,20 @@ database = "postgres"
     #[test]
     fn external_id_errors_never_echo_the_value() {
         let e = check_external_id("abc def").unwrap_err();
-        assert!(
-            e.contains("whitespace at position 4") && !e.contains("abc"),
-            "{e}"
-        );
+        assert!(e.contains("whitespace at position 4") && !e.contains("abc"), "{e}");
         assert!(check_external_id("x").is_err());
-        assert!(check_external_id("org-123:abc/def=").is_ok());
+        assert!(check_external_id("org-123:abc/def=_x").is_ok());
+        let e = parse("[[connector]]\nname = \"w\"\nkind = \"secret\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\nsecret_id = \"s\"\nexternal_id = 987654321\n").unwrap_err();
+        assert!(e.message.contains("must be a string") && !e.to_string().contains("987654321"), "{e}");
     }
 
     #[test]
     fn flags_override_the_file() {
         let mut c = parse("region = \"us-west-1\"\n").unwrap();
-        c.apply(&Overrides {
-            region: Some("eu-west-2".into()),
-            ..Overrides::default()
-        })
-        .unwrap();
+        c.apply(&Overrides { region: Some("eu-west-2".into()), ..Overrides::default() }).unwrap();
         assert_eq!(c.region.as_deref(), Some("eu-west-2"));
-        let e = c
-            .apply(&Overrides {
-                base_role_arn: Some("nope".into()),
-                ..Overrides::default()
-            })
-            .unwrap_err();
+        let e =
+            c.apply(&Overrides { base_role_arn: Some("nope".into()), ..Overrides::default() }).unwrap_err();
         assert_eq!(e.location, "--base-role-arn");
     }
 }

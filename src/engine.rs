@@ -102,9 +102,7 @@ pub struct Engine {
 impl Engine {
     /// An engine for `plan`.
     pub fn new(plan: Plan) -> Self {
-        Self {
-            plan: Arc::new(plan),
-        }
+        Self { plan: Arc::new(plan) }
     }
 
     /// The plan it runs.
@@ -124,11 +122,8 @@ impl Engine {
         let settled: Arc<Mutex<BTreeMap<CheckKey, Arc<Finished>>>> = Arc::default();
         let mut nodes: BTreeMap<CheckKey, Node> = BTreeMap::new();
         for planned in &self.plan.checks {
-            let prerequisites: Vec<Node> = planned
-                .depends_on
-                .iter()
-                .filter_map(|k| nodes.get(k).cloned())
-                .collect();
+            let prerequisites: Vec<Node> =
+                planned.depends_on.iter().filter_map(|k| nodes.get(k).cloned()).collect();
             let node = run_node(
                 planned.clone(),
                 prerequisites,
@@ -165,11 +160,7 @@ impl Engine {
         }
         let _ = events.send(Event::Done { generation });
         let done = settled.lock().unwrap_or_else(PoisonError::into_inner);
-        self.plan
-            .checks
-            .iter()
-            .filter_map(|p| done.get(&p.key).cloned())
-            .collect()
+        self.plan.checks.iter().filter_map(|p| done.get(&p.key).cloned()).collect()
     }
 }
 
@@ -182,9 +173,8 @@ async fn run_node(
     settled: Arc<Mutex<BTreeMap<CheckKey, Arc<Finished>>>>,
 ) -> Arc<Finished> {
     let before = join_all(prerequisites).await;
-    let blocker = before
-        .iter()
-        .find(|f| !f.outcome.lets_dependents_run() && !planned.check.proceeds_despite(f, &ctx));
+    let blocker =
+        before.iter().find(|f| !f.outcome.lets_dependents_run() && !planned.check.proceeds_despite(f, &ctx));
     let (outcome, duration) = if let Some(blocker) = blocker {
         // Name the root of the trouble, not the nearest skip.
         let root = match (&blocker.outcome.status, &blocker.outcome.blocked_by) {
@@ -194,19 +184,12 @@ async fn run_node(
         let summary = format!("Not run: {root} did not pass.");
         (Outcome::blocked(root, summary), Duration::ZERO)
     } else {
-        let _ = events.send(Event::Started {
-            generation,
-            key: planned.key.clone(),
-        });
+        let _ = events.send(Event::Started { generation, key: planned.key.clone() });
         let started = Instant::now();
         let check = planned.check.clone();
         let task_ctx = ctx.clone();
         let task = AbortOnDrop(tokio::spawn(async move { check.run(&task_ctx).await }));
-        let outcome = match tokio::time::timeout(planned.deadline, async {
-            (&mut { task }.0).await
-        })
-        .await
-        {
+        let outcome = match tokio::time::timeout(planned.deadline, async { (&mut { task }.0).await }).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) if e.is_panic() => Outcome::error(format!(
                 "The check crashed ({}). This is a bug in connector-doctor; please report it with this report attached.",
@@ -217,11 +200,7 @@ async fn run_node(
                 "The check did not finish within its deadline of {:.1} s and was stopped.",
                 planned.deadline.as_secs_f64()
             ))
-            .evidence(
-                Evidence::call(planned.key.id)
-                    .message("deadline exceeded")
-                    .took(planned.deadline),
-            ),
+            .evidence(Evidence::call(planned.key.id).message("deadline exceeded").took(planned.deadline)),
         };
         (outcome, started.elapsed())
     };
@@ -232,10 +211,7 @@ async fn run_node(
         duration,
         depends_on: planned.depends_on.clone(),
     });
-    settled
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(planned.key.clone(), finished.clone());
+    settled.lock().unwrap_or_else(PoisonError::into_inner).insert(planned.key.clone(), finished.clone());
     let _ = events.send(Event::Finished(finished.clone()));
     finished
 }
@@ -257,10 +233,7 @@ fn redact(mut o: Outcome, world: &World) -> Outcome {
         *value = r.scrub(value);
     }
     for e in &mut o.evidence {
-        for text in [&mut e.message, &mut e.endpoint, &mut e.error_code]
-            .into_iter()
-            .flatten()
-        {
+        for text in [&mut e.message, &mut e.endpoint, &mut e.error_code].into_iter().flatten() {
             *text = r.scrub(text);
         }
     }

@@ -63,9 +63,7 @@ pub enum HttpFailure {
 
 /// Splits `http://host:port/path` into the address to dial, the Host header and the path.
 fn split_url(url: &str) -> Result<(String, String, String), HttpFailure> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| HttpFailure::Url(url.to_owned()))?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| HttpFailure::Url(url.to_owned()))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -73,16 +71,9 @@ fn split_url(url: &str) -> Result<(String, String, String), HttpFailure> {
     if authority.is_empty() {
         return Err(HttpFailure::Url(url.to_owned()));
     }
-    let has_port = if authority.starts_with('[') {
-        authority.contains("]:")
-    } else {
-        authority.contains(':')
-    };
-    let addr = if has_port {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
+    let has_port =
+        if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
+    let addr = if has_port { authority.to_owned() } else { format!("{authority}:80") };
     Ok((addr, authority.to_owned(), path.to_owned()))
 }
 
@@ -98,37 +89,24 @@ pub async fn get(
     let started = Instant::now();
     let stream = match tokio::time::timeout(connect, TcpStream::connect(addr.as_str())).await {
         Err(_) => {
-            return Err(HttpFailure::ConnectTimeout {
-                addr,
-                secs: connect.as_secs_f64(),
-            });
+            return Err(HttpFailure::ConnectTimeout { addr, secs: connect.as_secs_f64() });
         }
         Ok(Err(e)) => {
-            return Err(HttpFailure::Connect {
-                addr,
-                reason: e.to_string(),
-            });
+            return Err(HttpFailure::Connect { addr, reason: e.to_string() });
         }
         Ok(Ok(s)) => s,
     };
     let exchange = async {
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         let driver = tokio::spawn(conn);
-        let mut request = Request::get(path.as_str())
-            .header("Host", host.as_str())
-            .header("User-Agent", crate::USER_AGENT);
+        let mut request =
+            Request::get(path.as_str()).header("Host", host.as_str()).header("User-Agent", crate::USER_AGENT);
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        let request = request
-            .body(Empty::<Bytes>::new())
-            .map_err(|e| e.to_string())?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| e.to_string())?;
+        let request = request.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), max_body)
             .collect()
@@ -139,16 +117,9 @@ pub async fn get(
         Ok::<_, String>((status, body))
     };
     match tokio::time::timeout(answer, exchange).await {
-        Err(_) => Err(HttpFailure::AnswerTimeout {
-            addr,
-            secs: answer.as_secs_f64(),
-        }),
+        Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: answer.as_secs_f64() }),
         Ok(Err(reason)) => Err(HttpFailure::Protocol { addr, reason }),
-        Ok(Ok((status, body))) => Ok(Reply {
-            status,
-            body,
-            took: started.elapsed(),
-        }),
+        Ok(Ok((status, body))) => Ok(Reply { status, body, took: started.elapsed() }),
     }
 }
 
@@ -160,16 +131,9 @@ mod tests {
     fn urls_split_into_dial_address_host_and_path() {
         assert_eq!(
             split_url("http://169.254.170.23/v1/credentials").unwrap(),
-            (
-                "169.254.170.23:80".into(),
-                "169.254.170.23".into(),
-                "/v1/credentials".into()
-            )
+            ("169.254.170.23:80".into(), "169.254.170.23".into(), "/v1/credentials".into())
         );
-        assert_eq!(
-            split_url("http://[fd00:ec2::23]/v1").unwrap().0,
-            "[fd00:ec2::23]:80"
-        );
+        assert_eq!(split_url("http://[fd00:ec2::23]/v1").unwrap().0, "[fd00:ec2::23]:80");
         assert_eq!(split_url("http://127.0.0.1:9/x").unwrap().0, "127.0.0.1:9");
         assert!(split_url("https://x/").is_err());
         assert!(split_url("http:///x").is_err());

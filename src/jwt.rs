@@ -23,10 +23,7 @@ pub struct Claims {
 impl Claims {
     /// The namespace and service account named by `sub`.
     pub fn service_account(&self) -> Option<(&str, &str)> {
-        let rest = self
-            .sub
-            .as_deref()?
-            .strip_prefix("system:serviceaccount:")?;
+        let rest = self.sub.as_deref()?.strip_prefix("system:serviceaccount:")?;
         rest.split_once(':')
     }
 }
@@ -96,19 +93,12 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
     let mut offset = 0;
     let mut decoded = Vec::new();
     for (part, name) in parts.iter().zip(["header", "payload", "signature"]) {
-        if let Some(bad) = part.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        {
-            return Err(JwtError::Base64 {
-                part: name,
-                offset: offset + bad,
-            });
+        if let Some(bad) = part.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+            return Err(JwtError::Base64 { part: name, offset: offset + bad });
         }
         let bytes = URL_SAFE_NO_PAD
             .decode(part.as_bytes())
-            .map_err(|_| JwtError::Base64 {
-                part: name,
-                offset: offset + part.len(),
-            })?;
+            .map_err(|_| JwtError::Base64 { part: name, offset: offset + part.len() })?;
         decoded.push(bytes);
         offset += part.len() + 1;
     }
@@ -117,8 +107,7 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
     if !header.is_object() {
         return Err(JwtError::Json("header"));
     }
-    let raw: RawClaims =
-        serde_json::from_slice(&decoded[1]).map_err(|_| JwtError::Json("payload"))?;
+    let raw: RawClaims = serde_json::from_slice(&decoded[1]).map_err(|_| JwtError::Json("payload"))?;
     #[allow(clippy::cast_possible_truncation)] // JWT times are whole seconds well within i64.
     let secs = |v: Option<f64>| v.filter(|x| x.is_finite()).map(|x| x as i64);
     Ok(Claims {
@@ -143,12 +132,7 @@ mod tests {
     }
 
     fn token(payload: &str) -> String {
-        format!(
-            "{}.{}.{}",
-            b64(r#"{"alg":"RS256","kid":"k"}"#),
-            b64(payload),
-            b64("sig")
-        )
+        format!("{}.{}.{}", b64(r#"{"alg":"RS256","kid":"k"}"#), b64(payload), b64("sig"))
     }
 
     #[test]
@@ -171,26 +155,11 @@ mod tests {
     #[test]
     fn each_malformation_is_named() {
         let good = token("{}");
-        assert_eq!(
-            decode(&format!("Bearer {good}")),
-            Err(JwtError::SchemePrefix("Bearer ".into()))
-        );
+        assert_eq!(decode(&format!("Bearer {good}")), Err(JwtError::SchemePrefix("Bearer ".into())));
         assert_eq!(decode(""), Err(JwtError::Empty));
         assert_eq!(decode("a.b"), Err(JwtError::Parts(2)));
-        assert_eq!(
-            decode("abc.d$f.ghi"),
-            Err(JwtError::Base64 {
-                part: "payload",
-                offset: 5
-            })
-        );
-        assert_eq!(
-            decode(&format!("{}.{}.AA", b64("[1]"), b64("{}"))),
-            Err(JwtError::Json("header"))
-        );
-        assert_eq!(
-            decode(&format!("{}.{}.AA", b64("{}"), b64("not json"))),
-            Err(JwtError::Json("payload"))
-        );
+        assert_eq!(decode("abc.d$f.ghi"), Err(JwtError::Base64 { part: "payload", offset: 5 }));
+        assert_eq!(decode(&format!("{}.{}.AA", b64("[1]"), b64("{}"))), Err(JwtError::Json("header")));
+        assert_eq!(decode(&format!("{}.{}.AA", b64("{}"), b64("not json"))), Err(JwtError::Json("payload")));
     }
 }

@@ -31,13 +31,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in report order.
-    pub const ALL: [Status; 5] = [
-        Status::Pass,
-        Status::Warn,
-        Status::Fail,
-        Status::Skip,
-        Status::Error,
-    ];
+    pub const ALL: [Status; 5] = [Status::Pass, Status::Warn, Status::Fail, Status::Skip, Status::Error];
 
     /// The lower-case word used in every output.
     pub fn word(self) -> &'static str {
@@ -165,10 +159,7 @@ pub struct CheckKey {
 impl CheckKey {
     /// A check of the pod as a whole.
     pub fn global(id: &'static str) -> Self {
-        Self {
-            id,
-            connector: None,
-        }
+        Self { id, connector: None }
     }
 }
 
@@ -209,10 +200,7 @@ pub struct Evidence {
 impl Evidence {
     /// Evidence of a call to `call`.
     pub fn call(call: impl Into<String>) -> Self {
-        Self {
-            call: call.into(),
-            ..Self::default()
-        }
+        Self { call: call.into(), ..Self::default() }
     }
 
     /// Sets where the call went.
@@ -338,8 +326,7 @@ impl Outcome {
     /// Adds every fact from `facts`.
     #[must_use]
     pub fn facts(mut self, facts: &Facts) -> Self {
-        self.facts
-            .extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.facts.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
         self
     }
 
@@ -370,9 +357,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
             assert!(
-                code.as_str()
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
                 "{code}"
             );
         }
@@ -380,10 +365,7 @@ mod tests {
 
     #[test]
     fn worst_status_is_the_max() {
-        assert_eq!(
-            [Status::Pass, Status::Warn, Status::Skip].into_iter().max(),
-            Some(Status::Warn)
-        );
+        assert_eq!([Status::Pass, Status::Warn, Status::Skip].into_iter().max(), Some(Status::Warn));
         assert!(Status::Error > Status::Fail);
     }
 }

@@ -118,11 +118,7 @@ impl Summary {
         .filter(|(_, n, _)| *n > 0)
         .map(|(s, n, word)| format!("{} {n} {word}", s.glyph()))
         .collect();
-        if parts.is_empty() {
-            "no checks ran".to_owned()
-        } else {
-            parts.join(" · ")
-        }
+        if parts.is_empty() { "no checks ran".to_owned() } else { parts.join(" · ") }
     }
 }
 
@@ -168,10 +164,7 @@ impl CheckReport {
             connector: f.key.connector.clone(),
             status: o.status,
             code: o.code,
-            title: catalog
-                .check(f.key.id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default(),
+            title: catalog.check(f.key.id).map(|c| c.title.clone()).unwrap_or_default(),
             summary: o.summary.clone(),
             duration_ms: crate::outcome::duration_ms(f.duration),
             depends_on: f.depends_on.iter().map(|k| k.id).collect(),
@@ -193,16 +186,11 @@ impl Report {
         started_at: std::time::SystemTime,
         duration: std::time::Duration,
     ) -> Self {
-        let checks: Vec<CheckReport> = results
-            .iter()
-            .map(|f| CheckReport::from_finished(f, catalog, run_facts))
-            .collect();
+        let checks: Vec<CheckReport> =
+            results.iter().map(|f| CheckReport::from_finished(f, catalog, run_facts)).collect();
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "connector-doctor",
-                version: crate::VERSION,
-            },
+            tool: Tool { name: "connector-doctor", version: crate::VERSION },
             started_at: aws_smithy_types::DateTime::from(started_at)
                 .fmt(aws_smithy_types::date_time::Format::DateTime)
                 .unwrap_or_default(),
@@ -221,10 +209,7 @@ mod tests {
     #[test]
     fn summary_and_exit_codes() {
         let s = Summary::of([Status::Pass, Status::Warn, Status::Skip]);
-        assert_eq!(
-            (s.status, s.exit_code(false), s.exit_code(true)),
-            (Status::Warn, 0, 1)
-        );
+        assert_eq!((s.status, s.exit_code(false), s.exit_code(true)), (Status::Warn, 0, 1));
         let s = Summary::of([Status::Pass, Status::Error]);
         assert_eq!((s.status, s.exit_code(false)), (Status::Error, 1));
         let s = Summary::of([Status::Fail, Status::Error, Status::Skip, Status::Skip]);

@@ -112,20 +112,13 @@ fn scrub_shapes(text: &str) -> String {
         rest = &candidate[end..];
     }
     out.push_str(rest);
-    for key in [
-        "X-Amz-Security-Token=",
-        "X-Amz-Signature=",
-        "X-Amz-Credential=",
-    ] {
-        while let Some(pos) = out.find(key) {
-            let start = pos + key.len();
-            let end = out[start..]
-                .find(['&', ' ', '"', '\n'])
-                .map_or(out.len(), |e| start + e);
-            if end == start || &out[start..end] == "[redacted]" {
-                break;
-            }
+    for key in ["X-Amz-Security-Token=", "X-Amz-Signature=", "X-Amz-Credential="] {
+        let mut cursor = 0;
+        while let Some(pos) = out[cursor..].find(key) {
+            let start = cursor + pos + key.len();
+            let end = out[start..].find(['&', ' ', '"', '\n']).map_or(out.len(), |e| start + e);
             out.replace_range(start..end, "[redacted]");
+            cursor = start + "[redacted]".len();
         }
     }
     out
@@ -155,9 +148,9 @@ mod tests {
         let r = Redactor::default();
         let text = "Authorization: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln failed";
         assert_eq!(r.scrub(text), "Authorization: [redacted-jwt] failed");
-        let url = "host:5432/?Action=connect&X-Amz-Signature=abcdef&X-Amz-Security-Token=zzz";
+        let url = "a?X-Amz-Signature=abcdef&X-Amz-Security-Token=zzz b?X-Amz-Signature=&X-Amz-Signature=qqq";
         let out = r.scrub(url);
-        assert!(!out.contains("abcdef") && !out.contains("zzz"), "{out}");
+        assert!(!out.contains("abcdef") && !out.contains("zzz") && !out.contains("qqq"), "{out}");
     }
 
     #[test]

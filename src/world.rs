@@ -51,9 +51,7 @@ pub struct World {
 impl std::fmt::Debug for World {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The environment may hold secrets: list names only.
-        f.debug_struct("World")
-            .field("env", &self.env.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
+        f.debug_struct("World").field("env", &self.env.keys().collect::<Vec<_>>()).finish_non_exhaustive()
     }
 }
 
@@ -78,10 +76,7 @@ impl World {
         V: Into<String>,
     {
         Self {
-            env: vars
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            env: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
             clock,
             redactor: Redactor::default(),
             uid: Some(0),
@@ -90,16 +85,12 @@ impl World {
 
     /// A variable's value; empty values count as unset, as the AWS SDKs treat them.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.env
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
+        self.env.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
     }
 
     /// Whether a boolean-ish variable is set to true.
     pub fn flag(&self, name: &str) -> bool {
-        self.var(name)
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     /// All variables, for handing the same environment to the AWS SDK's providers.
@@ -119,9 +110,7 @@ impl World {
 
     /// The AWS shared config file this environment points at.
     pub fn aws_config_file(&self) -> Option<PathBuf> {
-        self.var("AWS_CONFIG_FILE")
-            .map(PathBuf::from)
-            .or_else(|| self.home().map(|h| h.join(".aws/config")))
+        self.var("AWS_CONFIG_FILE").map(PathBuf::from).or_else(|| self.home().map(|h| h.join(".aws/config")))
     }
 
     /// The AWS shared credentials file this environment points at.

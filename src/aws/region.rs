@@ -23,23 +23,12 @@ impl ResolvedRegion {
             .region
             .clone()
             .map(|r| (r, "configuration"))
-            .or_else(|| {
-                world
-                    .var("AWS_REGION")
-                    .map(|r| (r.trim().to_owned(), "AWS_REGION"))
-            })
-            .or_else(|| {
-                world
-                    .var("AWS_DEFAULT_REGION")
-                    .map(|r| (r.trim().to_owned(), "AWS_DEFAULT_REGION"))
-            })
+            .or_else(|| world.var("AWS_REGION").map(|r| (r.trim().to_owned(), "AWS_REGION")))
+            .or_else(|| world.var("AWS_DEFAULT_REGION").map(|r| (r.trim().to_owned(), "AWS_DEFAULT_REGION")))
             .or_else(|| profile_region(world).map(|r| (r, "profile")));
         match found {
             Some((name, from)) => Self { name, from },
-            None => Self {
-                name: "us-east-1".to_owned(),
-                from: "default (no region configured)",
-            },
+            None => Self { name: "us-east-1".to_owned(), from: "default (no region configured)" },
         }
     }
 }
@@ -52,8 +41,7 @@ fn profile_region(world: &World) -> Option<String> {
     for line in text.lines().map(str::trim) {
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             let name = header.trim();
-            in_section =
-                name == profile || name.strip_prefix("profile ").map(str::trim) == Some(profile);
+            in_section = name == profile || name.strip_prefix("profile ").map(str::trim) == Some(profile);
         } else if in_section
             && let Some((key, value)) = line.split_once('=')
             && key.trim() == "region"
@@ -118,39 +106,22 @@ const LEGACY_GLOBAL_STS: &[&str] = &[
 pub fn endpoint(world: &World, env_suffix: &str, host_prefix: &str, region: &str) -> Endpoint {
     if !world.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         let specific = format!("AWS_ENDPOINT_URL_{env_suffix}");
-        if let Some(url) = world
-            .var(&specific)
-            .or_else(|| world.var("AWS_ENDPOINT_URL"))
-        {
-            return Endpoint {
-                url: url.trim().to_owned(),
-                kind: EndpointKind::Override,
-            };
+        if let Some(url) = world.var(&specific).or_else(|| world.var("AWS_ENDPOINT_URL")) {
+            return Endpoint { url: url.trim().to_owned(), kind: EndpointKind::Override };
         }
     }
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    Endpoint {
-        url: format!("https://{host_prefix}.{region}.{suffix}"),
-        kind: EndpointKind::Regional,
-    }
+    let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    Endpoint { url: format!("https://{host_prefix}.{region}.{suffix}"), kind: EndpointKind::Regional }
 }
 
 /// The STS endpoint: as [`endpoint`], except that `AWS_STS_REGIONAL_ENDPOINTS=legacy` sends the
 /// legacy regions to the global endpoint, as older SDKs do by default.
 pub fn sts_endpoint(world: &World, region: &str) -> Endpoint {
     let e = endpoint(world, "STS", "sts", region);
-    let legacy = world
-        .var("AWS_STS_REGIONAL_ENDPOINTS")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("legacy"));
+    let legacy =
+        world.var("AWS_STS_REGIONAL_ENDPOINTS").is_some_and(|v| v.trim().eq_ignore_ascii_case("legacy"));
     if e.kind == EndpointKind::Regional && legacy && LEGACY_GLOBAL_STS.contains(&region) {
-        return Endpoint {
-            url: "https://sts.amazonaws.com".to_owned(),
-            kind: EndpointKind::Global,
-        };
+        return Endpoint { url: "https://sts.amazonaws.com".to_owned(), kind: EndpointKind::Global };
     }
     e
 }
@@ -168,32 +139,15 @@ mod tests {
 
     #[test]
     fn sts_endpoint_follows_the_sdk_rules() {
-        assert_eq!(
-            sts_endpoint(&world(&[]), "us-west-1").url,
-            "https://sts.us-west-1.amazonaws.com"
-        );
+        assert_eq!(sts_endpoint(&world(&[]), "us-west-1").url, "https://sts.us-west-1.amazonaws.com");
         let legacy = world(&[("AWS_STS_REGIONAL_ENDPOINTS", "legacy")]);
-        assert_eq!(
-            sts_endpoint(&legacy, "us-west-1").kind,
-            EndpointKind::Global
-        );
-        assert_eq!(
-            sts_endpoint(&legacy, "ap-east-1").kind,
-            EndpointKind::Regional
-        );
-        let both = world(&[
-            ("AWS_ENDPOINT_URL", "http://a"),
-            ("AWS_ENDPOINT_URL_STS", "http://b"),
-        ]);
+        assert_eq!(sts_endpoint(&legacy, "us-west-1").kind, EndpointKind::Global);
+        assert_eq!(sts_endpoint(&legacy, "ap-east-1").kind, EndpointKind::Regional);
+        let both = world(&[("AWS_ENDPOINT_URL", "http://a"), ("AWS_ENDPOINT_URL_STS", "http://b")]);
         assert_eq!(sts_endpoint(&both, "us-west-1").url, "http://b");
-        let ignored = world(&[
-            ("AWS_ENDPOINT_URL", "http://a"),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ]);
-        assert_eq!(
-            sts_endpoint(&ignored, "us-west-1").kind,
-            EndpointKind::Regional
-        );
+        let ignored =
+            world(&[("AWS_ENDPOINT_URL", "http://a"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
+        assert_eq!(sts_endpoint(&ignored, "us-west-1").kind, EndpointKind::Regional);
     }
 
     #[test]
@@ -203,19 +157,10 @@ mod tests {
             ("AWS_DEFAULT_REGION", "us-east-2"),
             ("AWS_CONFIG_FILE", "/nonexistent"),
         ]);
-        assert_eq!(
-            ResolvedRegion::resolve(&w, &Config::default()).name,
-            "eu-west-2"
-        );
-        let c = Config {
-            region: Some("ap-south-1".into()),
-            ..Config::default()
-        };
+        assert_eq!(ResolvedRegion::resolve(&w, &Config::default()).name, "eu-west-2");
+        let c = Config { region: Some("ap-south-1".into()), ..Config::default() };
         assert_eq!(ResolvedRegion::resolve(&w, &c).from, "configuration");
         let none = world(&[("AWS_CONFIG_FILE", "/nonexistent")]);
-        assert_eq!(
-            ResolvedRegion::resolve(&none, &Config::default()).name,
-            "us-east-1"
-        );
+        assert_eq!(ResolvedRegion::resolve(&none, &Config::default()).name, "us-east-1");
     }
 }

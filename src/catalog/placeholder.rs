@@ -30,10 +30,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("expected_audience", "the audience its consumer expects"),
     ("token_subject", "the token's subject"),
     ("token_issuer", "the token's issuer"),
-    (
-        "oidc_provider",
-        "the issuer without its scheme, as IAM names OIDC providers",
-    ),
+    ("oidc_provider", "the issuer without its scheme, as IAM names OIDC providers"),
     ("token_expires", "the token's expiry"),
     ("agent_endpoint", "the Pod Identity agent's address"),
     ("agent_status", "the agent's HTTP status"),
@@ -111,10 +108,7 @@ mod tests {
         let mut unfilled = Vec::new();
         let text = r#"{"Principal": {"AWS": "arn:aws:iam::{account}:root"}} ${HOME} {region}"#;
         let out = fill(text, &facts, &mut unfilled);
-        assert_eq!(
-            out,
-            r#"{"Principal": {"AWS": "arn:aws:iam::111122223333:root"}} ${HOME} <region>"#
-        );
+        assert_eq!(out, r#"{"Principal": {"AWS": "arn:aws:iam::111122223333:root"}} ${HOME} <region>"#);
         assert_eq!(unfilled, vec!["region"]);
     }
 

@@ -154,16 +154,8 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
     facts.insert("region".into(), region.name);
     let token = ctx.board.get::<Token>(None);
     let from_token = token.as_ref().and_then(|t| t.claims.service_account());
-    let namespace = ctx
-        .config
-        .namespace
-        .as_deref()
-        .or(from_token.map(|(ns, _)| ns));
-    let service_account = ctx
-        .config
-        .service_account
-        .as_deref()
-        .or(from_token.map(|(_, sa)| sa));
+    let namespace = ctx.config.namespace.as_deref().or(from_token.map(|(ns, _)| ns));
+    let service_account = ctx.config.service_account.as_deref().or(from_token.map(|(_, sa)| sa));
     for (key, value) in [
         ("namespace", namespace),
         ("service_account", service_account),
@@ -180,9 +172,7 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
         .and_then(|s| s.irsa.as_ref())
         .and_then(|i| crate::config::Arn::role(&i.role_arn).ok())
         .map(|a| a.account);
-    if let Some(account) =
-        irsa_account.or_else(|| ctx.board.get::<AccountHint>(None).map(|h| h.0.clone()))
-    {
+    if let Some(account) = irsa_account.or_else(|| ctx.board.get::<AccountHint>(None).map(|h| h.0.clone())) {
         facts.insert("account".into(), account);
     }
     if let Some(base) = &ctx.config.base_role_arn {
@@ -198,8 +188,11 @@ pub fn pod_facts(ctx: &Ctx) -> Facts {
 
 /// The masked form of an access key id: enough to match it against IAM, not to use it.
 pub fn mask_key_id(id: &str) -> String {
-    if id.len() > 8 {
-        format!("{}…{}", &id[..4], &id[id.len() - 4..])
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() > 8 {
+        let head: String = chars[..4].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
     } else {
         "…".to_owned()
     }

@@ -61,21 +61,8 @@ impl FromStr for Arn {
             return Err(ArnError::Whitespace);
         }
         let mut parts = s.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        )
+        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(ArnError::Shape);
         };
@@ -108,23 +95,14 @@ impl Arn {
     pub fn role(s: &str) -> Result<Self, ArnError> {
         let arn: Arn = s.parse()?;
         if arn.service != "iam" {
-            return Err(ArnError::Service {
-                found: arn.service,
-                expected: "iam",
-            });
+            return Err(ArnError::Service { found: arn.service, expected: "iam" });
         }
-        let name_ok = arn
-            .resource
-            .strip_prefix("role/")
-            .and_then(|rest| rest.rsplit('/').next())
-            .is_some_and(|name| {
+        let name_ok =
+            arn.resource.strip_prefix("role/").and_then(|rest| rest.rsplit('/').next()).is_some_and(|name| {
                 !name.is_empty() && name.len() <= 64 && name.chars().all(is_role_name_char)
             });
         if !name_ok {
-            return Err(ArnError::Resource {
-                found: arn.resource,
-                expected: "role/<name>",
-            });
+            return Err(ArnError::Resource { found: arn.resource, expected: "role/<name>" });
         }
         Ok(arn)
     }
@@ -168,56 +146,28 @@ mod tests {
     fn parses_role_and_assumed_role_arns() {
         let role = Arn::role("arn:aws:iam::111122223333:role/team/xpander-base-role").unwrap();
         assert_eq!(role.name(), "xpander-base-role");
-        assert_eq!(
-            role.to_string(),
-            "arn:aws:iam::111122223333:role/team/xpander-base-role"
-        );
-        let caller: Arn = "arn:aws:sts::111122223333:assumed-role/xpander-base-role/eks-c-p-1"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            caller.assumed_role(),
-            Some(("xpander-base-role", "eks-c-p-1"))
-        );
+        assert_eq!(role.to_string(), "arn:aws:iam::111122223333:role/team/xpander-base-role");
+        let caller: Arn =
+            "arn:aws:sts::111122223333:assumed-role/xpander-base-role/eks-c-p-1".parse().unwrap();
+        assert_eq!(caller.assumed_role(), Some(("xpander-base-role", "eks-c-p-1")));
     }
 
     #[test]
     fn rejects_each_kind_of_bad_arn() {
         let cases: &[(&str, ArnError)] = &[
-            (
-                "arn:aws:iam::::1234567890:role/example",
-                ArnError::Account(String::new()),
-            ),
-            (
-                "arn:aws:iam::12345:role/x",
-                ArnError::Account("12345".into()),
-            ),
-            (
-                "arn:azure:iam::111122223333:role/x",
-                ArnError::Partition("azure".into()),
-            ),
+            ("arn:aws:iam::::1234567890:role/example", ArnError::Account(String::new())),
+            ("arn:aws:iam::12345:role/x", ArnError::Account("12345".into())),
+            ("arn:azure:iam::111122223333:role/x", ArnError::Partition("azure".into())),
             ("role/x", ArnError::Shape),
             ("arn:aws:iam::111122223333:role/x ", ArnError::Whitespace),
-            (
-                "arn:aws:s3::111122223333:role/x",
-                ArnError::Service {
-                    found: "s3".into(),
-                    expected: "iam",
-                },
-            ),
+            ("arn:aws:s3::111122223333:role/x", ArnError::Service { found: "s3".into(), expected: "iam" }),
             (
                 "arn:aws:iam::111122223333:user/x",
-                ArnError::Resource {
-                    found: "user/x".into(),
-                    expected: "role/<name>",
-                },
+                ArnError::Resource { found: "user/x".into(), expected: "role/<name>" },
             ),
             (
                 "arn:aws:iam::111122223333:role/",
-                ArnError::Resource {
-                    found: "role/".into(),
-                    expected: "role/<name>",
-                },
+                ArnError::Resource { found: "role/".into(), expected: "role/<name>" },
             ),
         ];
         for (text, want) in cases {

@@ -23,18 +23,12 @@ impl std::fmt::Debug for Board {
 impl Board {
     /// Leaves `value` for later checks, for `connector` or the pod as a whole.
     pub fn put<T: Any + Send + Sync>(&self, connector: Option<&str>, value: T) {
-        self.lock().insert(
-            (TypeId::of::<T>(), connector.map(str::to_owned)),
-            Arc::new(value),
-        );
+        self.lock().insert((TypeId::of::<T>(), connector.map(str::to_owned)), Arc::new(value));
     }
 
     /// What an earlier check left, if anything.
     pub fn get<T: Any + Send + Sync>(&self, connector: Option<&str>) -> Option<Arc<T>> {
-        let value = self
-            .lock()
-            .get(&(TypeId::of::<T>(), connector.map(str::to_owned)))
-            .cloned()?;
+        let value = self.lock().get(&(TypeId::of::<T>(), connector.map(str::to_owned))).cloned()?;
         value.downcast::<T>().ok()
     }
 

@@ -47,11 +47,7 @@ impl Plan {
         let mut plan = Plan::default();
         for entry in catalog.checks() {
             let connectors: Vec<Option<&str>> = if entry.per_connector {
-                config
-                    .connectors
-                    .iter()
-                    .map(|c| Some(c.name.as_str()))
-                    .collect()
+                config.connectors.iter().map(|c| Some(c.name.as_str())).collect()
             } else {
                 vec![None]
             };
@@ -76,10 +72,7 @@ impl Plan {
                     })
                     .collect();
                 plan.checks.push(Planned {
-                    key: CheckKey {
-                        id: entry.id.as_str(),
-                        connector: connector.map(str::to_owned),
-                    },
+                    key: CheckKey { id: entry.id.as_str(), connector: connector.map(str::to_owned) },
                     depends_on,
                     deadline: entry.deadline(),
                     check,

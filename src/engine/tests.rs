@@ -41,10 +41,7 @@ fn planned(
         key: CheckKey::global(id),
         depends_on: deps.iter().map(|d| CheckKey::global(d)).collect(),
         deadline: Duration::from_millis(deadline_ms),
-        check: Arc::new(Scripted {
-            sleep: Duration::from_millis(sleep_ms),
-            outcome,
-        }),
+        check: Arc::new(Scripted { sleep: Duration::from_millis(sleep_ms), outcome }),
     }
 }
 
@@ -60,9 +57,7 @@ async fn run(checks: Vec<Planned>, deadline_ms: u64) -> (Vec<Arc<Finished>>, Vec
     let engine = Engine::new(Plan { checks });
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started = Instant::now();
-    let results = engine
-        .run(ctx(), 7, Duration::from_millis(deadline_ms), tx)
-        .await;
+    let results = engine.run(ctx(), 7, Duration::from_millis(deadline_ms), tx).await;
     let took = started.elapsed();
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
@@ -73,10 +68,7 @@ async fn run(checks: Vec<Planned>, deadline_ms: u64) -> (Vec<Arc<Finished>>, Vec
 
 fn status_of(results: &[Arc<Finished>], id: &str) -> (Status, Option<&'static str>) {
     let f = results.iter().find(|f| f.key.id == id).unwrap();
-    (
-        f.outcome.status,
-        f.outcome.blocked_by.as_ref().map(|k| k.id),
-    )
+    (f.outcome.status, f.outcome.blocked_by.as_ref().map(|k| k.id))
 }
 
 #[tokio::test]
@@ -91,14 +83,8 @@ async fn independent_checks_overlap_and_dependents_wait() {
         5000,
     )
     .await;
-    assert!(
-        took < Duration::from_millis(380),
-        "a and b should overlap, took {took:?}"
-    );
-    assert_eq!(
-        results.iter().map(|f| f.key.id).collect::<Vec<_>>(),
-        ["a", "b", "c"]
-    );
+    assert!(took < Duration::from_millis(380), "a and b should overlap, took {took:?}");
+    assert_eq!(results.iter().map(|f| f.key.id).collect::<Vec<_>>(), ["a", "b", "c"]);
     let order: Vec<&str> = events
         .iter()
         .filter_map(|e| match e {
@@ -118,13 +104,7 @@ async fn independent_checks_overlap_and_dependents_wait() {
 async fn a_skip_names_the_root_of_the_trouble() {
     let (results, _, _) = run(
         vec![
-            planned(
-                "root",
-                &[],
-                0,
-                Some(Outcome::fail(Code::NoCredentialSource, "none")),
-                1000,
-            ),
+            planned("root", &[], 0, Some(Outcome::fail(Code::NoCredentialSource, "none")), 1000),
             planned("mid", &["root"], 0, Some(Outcome::pass("ok")), 1000),
             planned("leaf", &["mid"], 0, Some(Outcome::pass("ok")), 1000),
             planned("na", &[], 0, Some(Outcome::not_applicable("n/a")), 1000),
@@ -135,11 +115,7 @@ async fn a_skip_names_the_root_of_the_trouble() {
     .await;
     assert_eq!(status_of(&results, "mid"), (Status::Skip, Some("root")));
     assert_eq!(status_of(&results, "leaf"), (Status::Skip, Some("root")));
-    assert_eq!(
-        status_of(&results, "after-na"),
-        (Status::Pass, None),
-        "not-applicable lets dependents run"
-    );
+    assert_eq!(status_of(&results, "after-na"), (Status::Pass, None), "not-applicable lets dependents run");
 }
 
 #[tokio::test]
@@ -156,11 +132,7 @@ async fn a_check_past_its_deadline_is_stopped_and_a_crash_is_an_error() {
     assert_eq!(status_of(&results, "slow").0, Status::Error);
     let crash = results.iter().find(|f| f.key.id == "crash").unwrap();
     assert_eq!(crash.outcome.status, Status::Error);
-    assert!(
-        crash.outcome.summary.contains("scripted crash"),
-        "{}",
-        crash.outcome.summary
-    );
+    assert!(crash.outcome.summary.contains("scripted crash"), "{}", crash.outcome.summary);
 }
 
 #[tokio::test]
@@ -176,10 +148,7 @@ async fn the_run_deadline_settles_every_check() {
     assert!(took < Duration::from_millis(600), "{took:?}");
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|f| f.outcome.status == Status::Error));
-    let finished = events
-        .iter()
-        .filter(|e| matches!(e, Event::Finished(_)))
-        .count();
+    let finished = events.iter().filter(|e| matches!(e, Event::Finished(_))).count();
     assert_eq!(finished, 2);
 }
 
@@ -189,9 +158,7 @@ async fn secrets_are_scrubbed_from_every_outcome() {
     c.world.redactor.remember("canary-secret-value");
     let leaky = Outcome::error("saw canary-secret-value")
         .evidence(Evidence::call("x").message("canary-secret-value"));
-    let engine = Engine::new(Plan {
-        checks: vec![planned("leak", &[], 0, Some(leaky), 1000)],
-    });
+    let engine = Engine::new(Plan { checks: vec![planned("leak", &[], 0, Some(leaky), 1000)] });
     let (tx, _rx) = mpsc::unbounded_channel();
     let results = engine.run(c, 1, Duration::from_secs(5), tx).await;
     let text = format!("{:?}", results[0].outcome);

@@ -16,12 +16,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## connector-doctor report\n");
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(
-        out,
-        "| Result | {} {} |",
-        report.summary.status.glyph(),
-        report.summary.line()
-    );
+    let _ = writeln!(out, "| Result | {} {} |", report.summary.status.glyph(), report.summary.line());
     let _ = writeln!(out, "| Region | `{}` |", report.context.region);
     if let Some(source) = &report.context.credential_source {
         let _ = writeln!(out, "| Credential source | `{source}` |");
@@ -29,16 +24,9 @@ pub fn render(report: &Report) -> String {
     if let Some(arn) = &report.context.caller_arn {
         let _ = writeln!(out, "| Caller | `{arn}` |");
     }
-    let _ = writeln!(
-        out,
-        "| Started | {} ({} ms) |",
-        report.started_at, report.duration_ms
-    );
+    let _ = writeln!(out, "| Started | {} ({} ms) |", report.started_at, report.duration_ms);
     let _ = writeln!(out, "| Tool | connector-doctor {} |\n", report.tool.version);
-    let _ = writeln!(
-        out,
-        "| Status | Check | Connector | Code | Summary |\n|---|---|---|---|---|"
-    );
+    let _ = writeln!(out, "| Status | Check | Connector | Code | Summary |\n|---|---|---|---|---|");
     for c in &report.checks {
         let _ = writeln!(
             out,
@@ -57,17 +45,8 @@ pub fn render(report: &Report) -> String {
         .filter(|c| matches!(c.status, Status::Fail | Status::Warn | Status::Error))
         .collect();
     for c in problems {
-        let code = c
-            .code
-            .map(|code| format!(" — `{code}`"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "\n### {} `{}`{code}\n\n{}\n",
-            c.status.glyph(),
-            c.id,
-            c.summary
-        );
+        let code = c.code.map(|code| format!(" — `{code}`")).unwrap_or_default();
+        let _ = writeln!(out, "\n### {} `{}`{code}\n\n{}\n", c.status.glyph(), c.id, c.summary);
         for e in &c.evidence {
             let mut parts = vec![format!("`{}`", e.call)];
             if let Some(s) = e.http_status {

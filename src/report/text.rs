@@ -28,10 +28,7 @@ pub fn check(style: Style, c: &CheckReport) -> String {
         Some(conn) => format!("{}[{conn}]", c.id),
         None => c.id.to_owned(),
     };
-    let badge = style.status(
-        c.status,
-        &format!("{} {:<5}", c.status.glyph(), c.status.word()),
-    );
+    let badge = style.status(c.status, &format!("{} {:<5}", c.status.glyph(), c.status.word()));
     let code = c.code.map(|code| format!("{code}: ")).unwrap_or_default();
     let took = if c.duration_ms > 0 || c.status != Status::Skip {
         style.dim(&format!("  {} ms", c.duration_ms))
@@ -44,11 +41,8 @@ pub fn check(style: Style, c: &CheckReport) -> String {
             // Prose is wrapped; a policy or other block (starting with a brace or indent) is
             // kept line for line so it can be copied.
             let prose = line.starts_with(|ch: char| ch.is_alphanumeric());
-            let pieces = if prose {
-                wrap(line.trim_end(), REMEDY_WIDTH)
-            } else {
-                vec![line.trim_end().to_owned()]
-            };
+            let pieces =
+                if prose { wrap(line.trim_end(), REMEDY_WIDTH) } else { vec![line.trim_end().to_owned()] };
             for piece in pieces {
                 let _ = writeln!(out, "        {piece}");
             }
@@ -84,17 +78,9 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 /// The closing lines: who the pod is, and the summary.
 pub fn footer(style: Style, report: &Report) -> String {
     let mut out = String::new();
-    let Context {
-        credential_source,
-        caller_arn,
-        ..
-    } = &report.context;
+    let Context { credential_source, caller_arn, .. } = &report.context;
     if let Some(arn) = caller_arn {
-        let _ = writeln!(
-            out,
-            "\ncaller: {arn} (via {})",
-            credential_source.as_deref().unwrap_or("unknown")
-        );
+        let _ = writeln!(out, "\ncaller: {arn} (via {})", credential_source.as_deref().unwrap_or("unknown"));
     } else {
         out.push('\n');
     }
@@ -124,10 +110,7 @@ mod tests {
     #[test]
     fn wraps_at_spaces_and_keeps_long_words() {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
-        assert_eq!(
-            wrap("arn:aws:iam::111122223333:role/x y", 10),
-            ["arn:aws:iam::111122223333:role/x", "y"]
-        );
+        assert_eq!(wrap("arn:aws:iam::111122223333:role/x y", 10), ["arn:aws:iam::111122223333:role/x", "y"]);
         assert_eq!(wrap("", 5), [""]);
     }
 }

@@ -23,28 +23,13 @@ fn explain_prints_the_remedy_of_every_code() {
             "{code}: {}",
             run.stdout
         );
-        let rendered = catalog
-            .remedy(*code, &connector_doctor::outcome::Facts::new())
-            .unwrap();
-        let first_words: String = rendered
-            .text
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(
-            run.stdout.contains(&first_words),
-            "{code}: remedy missing: {}",
-            run.stdout
-        );
+        let rendered = catalog.remedy(*code, &connector_doctor::outcome::Facts::new()).unwrap();
+        let first_words: String = rendered.text.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+        assert!(run.stdout.contains(&first_words), "{code}: remedy missing: {}", run.stdout);
     }
     let run = run_with(&plain(), &["explain", "token-expird"], &Options::default());
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("token-expired"),
-        "suggests the near code: {}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("token-expired"), "suggests the near code: {}", run.stderr);
 }
 
 #[test]
@@ -64,30 +49,14 @@ fn text_and_markdown_tell_the_same_story() {
     let lab = lab("token-expired");
     let text = doctor(&lab, &["--cluster-name", "xpander-prod"]);
     assert_eq!(text.code, 1);
-    assert!(
-        text.stdout.contains("✖ fail  identity.token"),
-        "{}",
-        text.stdout
-    );
+    assert!(text.stdout.contains("✖ fail  identity.token"), "{}", text.stdout);
     assert!(text.stdout.contains("token-expired"), "{}", text.stdout);
     assert!(text.stdout.contains("✖ 1 failed"), "{}", text.stdout);
-    assert!(
-        !text.stdout.contains('\u{1b}'),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!text.stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
     let md = doctor(&lab, &["--format", "markdown"]);
     assert_eq!(md.code, 1);
-    assert!(
-        md.stdout.contains("| ✖ fail | `identity.token`"),
-        "{}",
-        md.stdout
-    );
-    assert!(
-        md.stdout
-            .contains("### ✖ `identity.token` — `token-expired`"),
-        "{}",
-        md.stdout
-    );
+    assert!(md.stdout.contains("| ✖ fail | `identity.token`"), "{}", md.stdout);
+    assert!(md.stdout.contains("### ✖ `identity.token` — `token-expired`"), "{}", md.stdout);
 }
 
 #[test]
@@ -98,10 +67,7 @@ fn colour_follows_the_flag_and_no_color() {
     let run = doctor_with(
         &lab,
         &["--color", "auto"],
-        &Options {
-            env: vec![("NO_COLOR".into(), "1".into())],
-            ..Options::default()
-        },
+        &Options { env: vec![("NO_COLOR".into(), "1".into())], ..Options::default() },
     );
     assert!(!run.stdout.contains('\u{1b}'));
 }
@@ -113,8 +79,7 @@ fn output_file_gets_the_report() {
     let run = doctor(&lab, &["--json", "--output", path.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.is_empty());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     crate::support::assert_valid(&report);
 }
 
@@ -133,12 +98,7 @@ fn a_closed_pipe_is_success() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

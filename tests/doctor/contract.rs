@@ -6,11 +6,7 @@ use crate::support::{Options, doctor, doctor_with, lab, run_with};
 
 fn no_aws(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = vec![("HOME".into(), "/nonexistent".into())];
-    env.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     env
 }
 
@@ -45,37 +41,23 @@ fn with_no_aws_variables_the_source_fails_and_everything_else_is_blocked() {
 fn config_error(text: &str, expect: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("connector-doctor.toml");
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+    std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
     let run = run_with(
         &no_aws(&[("AWS_EC2_METADATA_DISABLED", "true")]),
         &["--json", "--config", path.to_str().unwrap()],
         &Options::default(),
     );
     assert_eq!(run.code, 2, "{text}: {}", run.stderr);
-    assert!(
-        run.stdout.is_empty(),
-        "nothing on stdout for a configuration error: {}",
-        run.stdout
-    );
+    assert!(run.stdout.is_empty(), "nothing on stdout for a configuration error: {}", run.stdout);
     for e in expect {
-        assert!(
-            run.stderr.contains(e),
-            "{text}: stderr lacks {e:?}: {}",
-            run.stderr
-        );
+        assert!(run.stderr.contains(e), "{text}: stderr lacks {e:?}: {}", run.stderr);
     }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     // The same file found in the working directory, without --config.
     let run = run_with(
         &no_aws(&[("AWS_EC2_METADATA_DISABLED", "true")]),
         &["--json"],
-        &Options {
-            cwd: Some(dir.path().to_path_buf()),
-            ..Options::default()
-        },
+        &Options { cwd: Some(dir.path().to_path_buf()), ..Options::default() },
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
@@ -83,21 +65,14 @@ fn config_error(text: &str, expect: &[&str]) {
 #[test]
 fn bad_configuration_exits_2_naming_file_line_and_field() {
     config_error("region = [\n", &["connector-doctor.toml:1:"]);
-    config_error(
-        "regoin = \"us-west-1\"\n",
-        &["connector-doctor.toml:1:1", "unknown field `regoin`"],
-    );
+    config_error("regoin = \"us-west-1\"\n", &["connector-doctor.toml:1:1", "unknown field `regoin`"]);
     config_error(
         "region = \"us-west-1\"\nbase_role_arn = \"arn:aws:iam::::1234567890:role/example\"\n",
         &["connector-doctor.toml:2:", "base_role_arn", "12-digit"],
     );
     config_error(
         "[[connector]]\nname = \"w\"\nkind = \"redshift\"\nrole_arn = \"arn:aws:iam::111122223333:user/x\"\ncluster_id = \"c\"\ndatabase = \"d\"\n",
-        &[
-            "connector-doctor.toml:4:",
-            "connector.role_arn",
-            "role/<name>",
-        ],
+        &["connector-doctor.toml:4:", "connector.role_arn", "role/<name>"],
     );
     config_error(
         "[[connector]]\nname = \"w\"\nkind = \"rds\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\ninstance_id = \"db\"\nuser = \"u\"\nexternal_id = \"has space\"\n",
@@ -118,11 +93,7 @@ fn bad_flags_exit_2() {
     ] {
         let run = run_with(&env, args, &Options::default());
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-        assert!(
-            !run.stderr.is_empty() && !run.stderr.contains("panicked"),
-            "{args:?}: {}",
-            run.stderr
-        );
+        assert!(!run.stderr.is_empty() && !run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
     }
 }
 
@@ -154,13 +125,7 @@ fn nothing_secret_in_any_output() {
             if k.ends_with("TOKEN_FILE") {
                 let token = std::fs::read_to_string(&v).unwrap();
                 canaries.push(token.trim().to_owned());
-                canaries.extend(
-                    token
-                        .trim()
-                        .split('.')
-                        .filter(|p| p.len() > 16)
-                        .map(str::to_owned),
-                );
+                canaries.extend(token.trim().split('.').filter(|p| p.len() > 16).map(str::to_owned));
             }
             if k == "AWS_SECRET_ACCESS_KEY" || k == "AWS_SESSION_TOKEN" {
                 canaries.push(v.clone());
@@ -170,10 +135,7 @@ fn nothing_secret_in_any_output() {
             let run = doctor_with(
                 &lab,
                 &["--format", format, "--cluster-name", "c"],
-                &Options {
-                    env: env.clone(),
-                    ..Options::default()
-                },
+                &Options { env: env.clone(), ..Options::default() },
             );
             for canary in &canaries {
                 assert!(

@@ -2,18 +2,11 @@
 
 use serde_json::Value;
 
-use crate::support::{
-    Options, assert_check, assert_remedies_filled, check, doctor, doctor_with, lab,
-};
+use crate::support::{Options, assert_check, assert_remedies_filled, check, doctor, doctor_with, lab};
 
 /// The checks of the identity link, in plan order.
-const IDENTITY: [&str; 5] = [
-    "identity.source",
-    "identity.token",
-    "identity.agent",
-    "identity.web_identity",
-    "identity.caller",
-];
+const IDENTITY: [&str; 5] =
+    ["identity.source", "identity.token", "identity.agent", "identity.web_identity", "identity.caller"];
 
 /// Runs `scenario` with `--json` and checks the verdict of `id` and the exit code.
 fn verdict(scenario: &str, id: &str, status: &str, code: Option<&str>, exit: i32) -> Value {
@@ -35,11 +28,7 @@ fn verdict_with(
     let run = doctor_with(&lab, &all, options);
     let report = run.report();
     assert_check(&report, id, status, code);
-    assert_eq!(
-        run.code, exit,
-        "{scenario}: exit code; stderr: {}",
-        run.stderr
-    );
+    assert_eq!(run.code, exit, "{scenario}: exit code; stderr: {}", run.stderr);
     assert_remedies_filled(&report, &unknowable(&report));
     report
 }
@@ -52,11 +41,7 @@ fn unknowable(report: &Value) -> Vec<&'static str> {
     if check(report, "identity.token")["facts"]["namespace"].is_null() {
         names.extend(["namespace", "service_account"]);
     }
-    let account_known = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| !c["facts"]["account"].is_null());
+    let account_known = report["checks"].as_array().unwrap().iter().any(|c| !c["facts"]["account"].is_null());
     if !account_known {
         names.push("account");
     }
@@ -69,11 +54,7 @@ fn assert_rest_blocked(report: &Value, failed: &str, root: &str) {
     for id in after {
         let c = check(report, id);
         assert_eq!(c["status"], "skip", "{id}: {c:#}");
-        assert!(
-            c["blocked_by"] == root || c["blocked_by"].is_null(),
-            "{id} blocked by {}",
-            c["blocked_by"]
-        );
+        assert!(c["blocked_by"] == root || c["blocked_by"].is_null(), "{id} blocked by {}", c["blocked_by"]);
     }
 }
 
@@ -86,20 +67,14 @@ fn healthy_pod_identity_passes_every_check() {
     assert_check(&report, "identity.web_identity", "skip", None);
     assert_eq!(report["context"]["credential_source"], "pod-identity");
     let caller = report["context"]["caller_arn"].as_str().unwrap();
-    assert!(
-        caller.starts_with("arn:aws:sts::111122223333:assumed-role/xpander-base-role/"),
-        "{caller}"
-    );
+    assert!(caller.starts_with("arn:aws:sts::111122223333:assumed-role/xpander-base-role/"), "{caller}");
 }
 
 #[test]
 fn healthy_pod_identity_matches_the_configured_base_role() {
     verdict_with(
         "healthy-pod-identity",
-        &[
-            "--base-role-arn",
-            "arn:aws:iam::111122223333:role/xpander-base-role",
-        ],
+        &["--base-role-arn", "arn:aws:iam::111122223333:role/xpander-base-role"],
         &Options::default(),
         "identity.caller",
         "pass",
@@ -126,13 +101,7 @@ fn healthy_static_keys_and_profile_pass() {
 
 #[test]
 fn no_credential_source_blocks_every_dependent() {
-    let report = verdict(
-        "no-credential-source",
-        "identity.source",
-        "fail",
-        Some("no-credential-source"),
-        1,
-    );
+    let report = verdict("no-credential-source", "identity.source", "fail", Some("no-credential-source"), 1);
     for id in &IDENTITY[1..] {
         let c = check(&report, id);
         assert_eq!(
@@ -146,19 +115,8 @@ fn no_credential_source_blocks_every_dependent() {
 
 #[test]
 fn node_role_fallback_is_named() {
-    let report = verdict(
-        "node-role-fallback",
-        "identity.caller",
-        "fail",
-        Some("node-role-fallback"),
-        1,
-    );
-    assert_check(
-        &report,
-        "identity.source",
-        "fail",
-        Some("no-credential-source"),
-    );
+    let report = verdict("node-role-fallback", "identity.caller", "fail", Some("node-role-fallback"), 1);
+    assert_check(&report, "identity.source", "fail", Some("no-credential-source"));
     let caller = report["context"]["caller_arn"].as_str().unwrap();
     assert!(caller.contains("NodeInstanceRole"), "{caller}");
 }
@@ -198,13 +156,7 @@ fn container_uri_host_invalid() {
 
 #[test]
 fn token_file_missing() {
-    let report = verdict(
-        "token-file-missing",
-        "identity.token",
-        "fail",
-        Some("token-file-missing"),
-        1,
-    );
+    let report = verdict("token-file-missing", "identity.token", "fail", Some("token-file-missing"), 1);
     assert_rest_blocked(&report, "identity.token", "identity.token");
 }
 
@@ -212,23 +164,11 @@ fn token_file_missing() {
 fn token_file_unreadable() {
     // Root reads any file, so run the doctor as nobody when the tests run as root.
     let lab = lab("token-file-unreadable");
-    let options = Options {
-        uid: is_root().then_some(65534),
-        ..Options::default()
-    };
-    std::fs::set_permissions(
-        lab.temp_dir(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    let options = Options { uid: is_root().then_some(65534), ..Options::default() };
+    std::fs::set_permissions(lab.temp_dir(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let run = doctor_with(&lab, &["--json"], &options);
     let report = run.report();
-    assert_check(
-        &report,
-        "identity.token",
-        "fail",
-        Some("token-file-unreadable"),
-    );
+    assert_check(&report, "identity.token", "fail", Some("token-file-unreadable"));
     assert_eq!(run.code, 1);
     let facts = &check(&report, "identity.token")["facts"];
     assert_eq!(facts["token_mode"], "0000", "{facts:#}");
@@ -239,25 +179,15 @@ fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+            s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
 }
 
 #[test]
 fn token_malformed() {
-    let report = verdict(
-        "token-malformed",
-        "identity.token",
-        "fail",
-        Some("token-malformed"),
-        1,
-    );
-    let summary = check(&report, "identity.token")["summary"]
-        .as_str()
-        .unwrap();
+    let report = verdict("token-malformed", "identity.token", "fail", Some("token-malformed"), 1);
+    let summary = check(&report, "identity.token")["summary"].as_str().unwrap();
     assert!(summary.contains("Bearer"), "{summary}");
 }
 
@@ -277,96 +207,47 @@ fn a_ten_megabyte_garbage_token_is_refused_quickly() {
 
 #[test]
 fn token_trailing_whitespace_warns_and_the_chain_goes_on() {
-    let report = verdict(
-        "token-trailing-whitespace",
-        "identity.token",
-        "warn",
-        Some("token-trailing-whitespace"),
-        0,
-    );
+    let report =
+        verdict("token-trailing-whitespace", "identity.token", "warn", Some("token-trailing-whitespace"), 0);
     assert_check(&report, "identity.caller", "pass", None);
 }
 
 #[test]
 fn token_expired() {
-    verdict(
-        "token-expired",
-        "identity.token",
-        "fail",
-        Some("token-expired"),
-        1,
-    );
+    verdict("token-expired", "identity.token", "fail", Some("token-expired"), 1);
 }
 
 #[test]
 fn token_audience_mismatch() {
-    verdict(
-        "token-audience-mismatch",
-        "identity.token",
-        "fail",
-        Some("token-audience-mismatch"),
-        1,
-    );
+    verdict("token-audience-mismatch", "identity.token", "fail", Some("token-audience-mismatch"), 1);
 }
 
 #[test]
 fn agent_unreachable() {
-    let report = verdict(
-        "agent-unreachable",
-        "identity.agent",
-        "fail",
-        Some("agent-unreachable"),
-        1,
-    );
+    let report = verdict("agent-unreachable", "identity.agent", "fail", Some("agent-unreachable"), 1);
     assert_rest_blocked(&report, "identity.web_identity", "identity.agent");
 }
 
 #[test]
 fn agent_rejected_token() {
-    verdict(
-        "agent-rejected-token",
-        "identity.agent",
-        "fail",
-        Some("agent-rejected-token"),
-        1,
-    );
+    verdict("agent-rejected-token", "identity.agent", "fail", Some("agent-rejected-token"), 1);
 }
 
 #[test]
 fn agent_error_from_eks_auth() {
-    verdict(
-        "agent-error",
-        "identity.agent",
-        "fail",
-        Some("agent-error"),
-        1,
-    );
+    verdict("agent-error", "identity.agent", "fail", Some("agent-error"), 1);
 }
 
 #[test]
 fn agent_without_association() {
-    let report = verdict(
-        "agent-no-association",
-        "identity.agent",
-        "fail",
-        Some("agent-error"),
-        1,
-    );
-    let summary = check(&report, "identity.agent")["summary"]
-        .as_str()
-        .unwrap();
+    let report = verdict("agent-no-association", "identity.agent", "fail", Some("agent-error"), 1);
+    let summary = check(&report, "identity.agent")["summary"].as_str().unwrap();
     assert!(summary.contains("association"), "{summary}");
 }
 
 #[test]
 fn agent_garbage_reply() {
-    verdict(
-        "agent-garbage",
-        "identity.agent",
-        "fail",
-        Some("agent-error"),
-        1,
-    );
+    verdict("agent-garbage", "identity.agent", "fail", Some("agent-error"), 1);
 }
 
 #[test]
@@ -376,131 +257,101 @@ fn a_hanging_agent_fails_within_its_deadline_and_the_run_ends() {
     let report = run.report();
     assert_check(&report, "identity.agent", "fail", Some("agent-error"));
     assert_eq!(run.code, 1);
-    let deadline_ms = connector_doctor::catalog::catalog()
-        .check("identity.agent")
-        .unwrap()
-        .deadline_ms;
-    let took = check(&report, "identity.agent")["duration_ms"]
-        .as_u64()
-        .unwrap();
-    assert!(
-        took <= deadline_ms * 11 / 10,
-        "identity.agent took {took} ms, deadline {deadline_ms} ms"
-    );
-    assert!(
-        run.took.as_millis() < u128::from(deadline_ms) * 2,
-        "the whole run took {:?}",
-        run.took
-    );
+    let deadline_ms = connector_doctor::catalog::catalog().check("identity.agent").unwrap().deadline_ms;
+    let took = check(&report, "identity.agent")["duration_ms"].as_u64().unwrap();
+    assert!(took <= deadline_ms * 11 / 10, "identity.agent took {took} ms, deadline {deadline_ms} ms");
+    assert!(run.took.as_millis() < u128::from(deadline_ms) * 2, "the whole run took {:?}", run.took);
 }
 
 #[test]
 fn oidc_provider_missing() {
-    verdict(
-        "oidc-provider-missing",
-        "identity.web_identity",
-        "fail",
-        Some("oidc-provider-missing"),
-        1,
-    );
+    verdict("oidc-provider-missing", "identity.web_identity", "fail", Some("oidc-provider-missing"), 1);
 }
 
 #[test]
 fn web_identity_denied_shows_the_real_subject() {
-    let report = verdict(
-        "web-identity-denied",
-        "identity.web_identity",
-        "fail",
-        Some("web-identity-denied"),
-        1,
-    );
-    let text = check(&report, "identity.web_identity")["remedy"]["text"]
-        .as_str()
-        .unwrap();
-    assert!(
-        text.contains("system:serviceaccount:xpander:xpander-connector"),
-        "{text}"
-    );
+    let report =
+        verdict("web-identity-denied", "identity.web_identity", "fail", Some("web-identity-denied"), 1);
+    let text = check(&report, "identity.web_identity")["remedy"]["text"].as_str().unwrap();
+    assert!(text.contains("system:serviceaccount:xpander:xpander-connector"), "{text}");
 }
 
 #[test]
 fn role_arn_invalid() {
-    verdict(
-        "role-arn-invalid",
-        "identity.web_identity",
-        "fail",
-        Some("role-arn-invalid"),
-        1,
-    );
+    verdict("role-arn-invalid", "identity.web_identity", "fail", Some("role-arn-invalid"), 1);
 }
 
 #[test]
 fn sts_unreachable_refused_and_hanging() {
-    let report = verdict(
-        "sts-unreachable",
-        "identity.caller",
-        "fail",
-        Some("sts-unreachable"),
-        1,
-    );
+    let report = verdict("sts-unreachable", "identity.caller", "fail", Some("sts-unreachable"), 1);
     let facts = &check(&report, "identity.caller")["facts"];
-    assert!(
-        facts["sts_endpoint"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://127.0.0.1:"),
-        "{facts:#}"
-    );
-    verdict(
-        "sts-hang",
-        "identity.caller",
-        "fail",
-        Some("sts-unreachable"),
-        1,
-    );
+    assert!(facts["sts_endpoint"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{facts:#}");
+    verdict("sts-hang", "identity.caller", "fail", Some("sts-unreachable"), 1);
 }
 
 #[test]
 fn credentials_rejected() {
-    verdict(
-        "credentials-rejected",
-        "identity.caller",
-        "fail",
-        Some("credentials-rejected"),
-        1,
-    );
+    verdict("credentials-rejected", "identity.caller", "fail", Some("credentials-rejected"), 1);
 }
 
 #[test]
 fn sts_region_disabled() {
-    verdict(
-        "sts-region-disabled",
-        "identity.caller",
-        "fail",
-        Some("sts-region-disabled"),
-        1,
-    );
+    verdict("sts-region-disabled", "identity.caller", "fail", Some("sts-region-disabled"), 1);
 }
 
 #[test]
 fn unexpected_identity_warns() {
     let report = verdict_with(
         "healthy-pod-identity",
-        &[
-            "--base-role-arn",
-            "arn:aws:iam::111122223333:role/some-other-role",
-        ],
+        &["--base-role-arn", "arn:aws:iam::111122223333:role/some-other-role"],
         &Options::default(),
         "identity.caller",
         "warn",
         Some("unexpected-identity"),
         0,
     );
-    let text = check(&report, "identity.caller")["remedy"]["text"]
-        .as_str()
-        .unwrap();
-    assert!(
-        text.contains("arn:aws:iam::111122223333:role/some-other-role"),
-        "{text}"
+    let text = check(&report, "identity.caller")["remedy"]["text"].as_str().unwrap();
+    assert!(text.contains("arn:aws:iam::111122223333:role/some-other-role"), "{text}");
+}
+
+#[test]
+fn irsa_beside_pod_identity_uses_irsa_and_never_asks_the_agent() {
+    let report = verdict(
+        "irsa-beside-pod-identity",
+        "identity.source",
+        "warn",
+        Some("conflicting-credential-sources"),
+        0,
     );
+    assert_check(&report, "identity.agent", "skip", None);
+    assert!(check(&report, "identity.agent")["blocked_by"].is_null());
+    assert_check(&report, "identity.web_identity", "pass", None);
+    assert_check(&report, "identity.caller", "pass", None);
+    assert_eq!(report["context"]["credential_source"], "irsa");
+}
+
+#[test]
+fn a_broken_path_the_sdks_do_not_take_does_not_block_the_caller() {
+    let report =
+        verdict("static-keys-beside-dead-agent", "identity.agent", "fail", Some("agent-unreachable"), 1);
+    assert_check(&report, "identity.caller", "pass", None);
+    assert_eq!(report["context"]["credential_source"], "static-keys");
+}
+
+#[test]
+fn a_token_path_that_is_a_fifo_is_refused_without_hanging() {
+    let lab = lab("healthy-pod-identity");
+    let token = lab
+        .pod_env()
+        .into_iter()
+        .find(|(k, _)| k == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+        .map(|(_, v)| v)
+        .unwrap();
+    std::fs::remove_file(&token).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&token).status().unwrap();
+    assert!(made.success());
+    let run = doctor(&lab, &["--json"]);
+    let report = run.report();
+    assert_check(&report, "identity.token", "fail", Some("token-file-unreadable"));
+    assert!(run.took.as_secs() < 10, "{:?}", run.took);
 }

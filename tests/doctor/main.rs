@@ -4,5 +4,6 @@
 
 mod commands;
 mod contract;
+mod garbage;
 mod identity;
 mod support;

@@ -17,8 +17,7 @@ pub fn scenario_dir() -> PathBuf {
 /// Starts the lab for `tests/scenarios/<name>.toml`.
 pub fn lab(name: &str) -> Lab {
     let path = scenario_dir().join(format!("{name}.toml"));
-    let scenario =
-        Scenario::from_file(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    let scenario = Scenario::from_file(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
     Lab::start(scenario).unwrap_or_else(|e| panic!("lab for {name}: {e:#}"))
 }
 
@@ -39,10 +38,7 @@ impl Run {
     /// Stdout parsed as the JSON report, validated against the committed schema.
     pub fn report(&self) -> Value {
         let value: Value = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
+            panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
         });
         assert_valid(&value);
         value
@@ -50,20 +46,17 @@ impl Run {
 }
 
 static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json"),
-    )
-    .unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json"))
+            .unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::validator_for(&schema).expect("the committed schema is itself valid")
 });
 
 /// Asserts that `report` matches the committed JSON Schema.
 pub fn assert_valid(report: &Value) {
-    let errors: Vec<String> = SCHEMA
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors: Vec<String> =
+        SCHEMA.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(
         errors.is_empty(),
         "report does not match assets/report.schema.json:\n{}\n{report:#}",
@@ -153,13 +146,7 @@ pub fn assert_remedies_filled(report: &Value, unknowable: &[&str]) {
             continue;
         };
         let mut texts = vec![remedy["text"].as_str().unwrap().to_owned()];
-        texts.extend(
-            remedy["commands"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_str().unwrap().to_owned()),
-        );
+        texts.extend(remedy["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()));
         for text in texts {
             for (name, _) in connector_doctor::catalog::placeholder::KNOWN {
                 if !unknowable.contains(name) {

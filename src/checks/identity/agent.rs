@@ -17,11 +17,7 @@ use crate::outcome::{Code, Evidence, Outcome};
 use crate::secret::Redactor;
 
 /// Codes this check emits.
-pub const CODES: &[Code] = &[
-    Code::AgentUnreachable,
-    Code::AgentRejectedToken,
-    Code::AgentError,
-];
+pub const CODES: &[Code] = &[Code::AgentUnreachable, Code::AgentRejectedToken, Code::AgentError];
 
 /// The SDKs' own limits for the container-credentials call: 2 s to connect, 5 s to answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -45,6 +41,11 @@ impl Check for AgentCheck {
                     "No Pod Identity (container credentials) variables are set.",
                 );
             };
+            if survey.irsa.is_some() {
+                return Outcome::not_applicable(
+                    "IRSA is configured too, and the SDKs use it first: they never ask the Pod Identity agent.",
+                );
+            }
             let token = ctx
                 .board
                 .get::<Token>(None)
@@ -98,6 +99,32 @@ struct Document {
     account_id: Option<String>,
 }
 
+/// The shape of a body that should have been a credentials document: its size and, if it is a
+/// JSON object, its keys and the JSON types of their values.
+fn describe_document(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => {
+            let keys: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    let kind = match v {
+                        serde_json::Value::String(s) if s.is_empty() => "empty string",
+                        serde_json::Value::String(_) => "string",
+                        serde_json::Value::Number(_) => "number",
+                        serde_json::Value::Null => "null",
+                        serde_json::Value::Bool(_) => "boolean",
+                        _ => "structure",
+                    };
+                    format!("{k}: {kind}")
+                })
+                .collect();
+            format!("{} bytes, a JSON object with {{{}}}", body.len(), keys.join(", "))
+        }
+        Ok(_) => format!("{} bytes of JSON that is not an object", body.len()),
+        Err(_) => format!("{} bytes that are not JSON", body.len()),
+    }
+}
+
 fn quote(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
@@ -117,11 +144,13 @@ pub fn judge(
     let call = Evidence::call("GET container credentials").endpoint(uri);
     let reply = match result {
         Ok(r) => r,
-        Err(
-            failure @ (HttpFailure::Connect { .. }
-            | HttpFailure::ConnectTimeout { .. }
-            | HttpFailure::Url(_)),
-        ) => {
+        Err(HttpFailure::Url(url)) => {
+            let o = Outcome::error(format!(
+                "The container-credentials URI {url} is not plain http://; this version of connector-doctor does not probe https agent endpoints."
+            ));
+            return (o.evidence(call), None);
+        }
+        Err(failure @ (HttpFailure::Connect { .. } | HttpFailure::ConnectTimeout { .. })) => {
             let o = Outcome::fail(
                 Code::AgentUnreachable,
                 format!("The Pod Identity agent is unreachable: {failure}."),
@@ -165,10 +194,7 @@ pub fn judge(
                     expiry,
                     "eks-pod-identity",
                 );
-                let expires = doc
-                    .expiration
-                    .clone()
-                    .unwrap_or_else(|| "no expiry given".to_owned());
+                let expires = doc.expiration.clone().unwrap_or_else(|| "no expiry given".to_owned());
                 let mut o = Outcome::pass(format!(
                     "The agent handed out credentials ({}), valid until {expires}.",
                     mask_key_id(&doc.access_key_id)
@@ -184,7 +210,8 @@ pub fn judge(
                     Code::AgentError,
                     "The agent answered 200, but the body is not a credentials document (AccessKeyId, SecretAccessKey, Token, Expiration).",
                 );
-                (o.evidence(call.message(body)), None)
+                // A 200 body may hold credentials even when it does not parse: describe it, never quote it.
+                (o.evidence(call.message(describe_document(&reply.body))), None)
             }
         };
     }
@@ -221,11 +248,7 @@ mod tests {
 
     #[allow(clippy::unnecessary_wraps)] // Shaped like the probe's result on purpose.
     fn reply(status: u16, body: &str) -> Result<Reply, HttpFailure> {
-        Ok(Reply {
-            status,
-            body: Bytes::from(body.to_owned()),
-            took: Duration::from_millis(3),
-        })
+        Ok(Reply { status, body: Bytes::from(body.to_owned()), took: Duration::from_millis(3) })
     }
 
     #[test]
@@ -233,16 +256,8 @@ mod tests {
         let ok = r#"{"AccessKeyId":"ASIAEXAMPLEEXAMPLE","SecretAccessKey":"s3cr3t-value","Token":"tok-value","AccountId":"111122223333","Expiration":"2026-11-21T12:00:00Z"}"#;
         let cases: Vec<(Result<Reply, HttpFailure>, Status, Option<Code>)> = vec![
             (reply(200, ok), Status::Pass, None),
-            (
-                reply(200, "<html>proxy</html>"),
-                Status::Fail,
-                Some(Code::AgentError),
-            ),
-            (
-                reply(200, r#"{"AccessKeyId":""}"#),
-                Status::Fail,
-                Some(Code::AgentError),
-            ),
+            (reply(200, "<html>proxy</html>"), Status::Fail, Some(Code::AgentError)),
+            (reply(200, r#"{"AccessKeyId":""}"#), Status::Fail, Some(Code::AgentError)),
             (
                 reply(
                     400,
@@ -251,11 +266,7 @@ mod tests {
                 Status::Fail,
                 Some(Code::AgentRejectedToken),
             ),
-            (
-                reply(403, "Access denied"),
-                Status::Fail,
-                Some(Code::AgentRejectedToken),
-            ),
+            (reply(403, "Access denied"), Status::Fail, Some(Code::AgentRejectedToken)),
             (
                 reply(
                     500,
@@ -265,10 +276,7 @@ mod tests {
                 Some(Code::AgentError),
             ),
             (
-                reply(
-                    400,
-                    "ResourceNotFoundException: No Pod Identity Association found",
-                ),
+                reply(400, "ResourceNotFoundException: No Pod Identity Association found"),
                 Status::Fail,
                 Some(Code::AgentError),
             ),
@@ -281,10 +289,7 @@ mod tests {
                 Some(Code::AgentUnreachable),
             ),
             (
-                Err(HttpFailure::AnswerTimeout {
-                    addr: "169.254.170.23:80".into(),
-                    secs: 5.0,
-                }),
+                Err(HttpFailure::AnswerTimeout { addr: "169.254.170.23:80".into(), secs: 5.0 }),
                 Status::Fail,
                 Some(Code::AgentError),
             ),
@@ -301,9 +306,6 @@ mod tests {
         let r = Redactor::default();
         let ok = r#"{"AccessKeyId":"ASIAEXAMPLEEXAMPLE","SecretAccessKey":"s3cr3t-value","Token":"tok-value-123"}"#;
         let _ = judge(URI, reply(200, ok), &r);
-        assert_eq!(
-            r.scrub("x s3cr3t-value tok-value-123"),
-            "x [redacted] [redacted]"
-        );
+        assert_eq!(r.scrub("x s3cr3t-value tok-value-123"), "x [redacted] [redacted]");
     }
 }

@@ -17,7 +17,6 @@ use crate::outcome::{Code, Evidence, Outcome};
 
 /// Codes this check emits.
 pub const CODES: &[Code] = &[
-    Code::NoCredentialSource,
     Code::StsUnreachable,
     Code::CredentialsRejected,
     Code::StsRegionDisabled,
@@ -26,8 +25,9 @@ pub const CODES: &[Code] = &[
 ];
 
 /// Time allowed for fetching credentials and for the STS call, inside the check's deadline.
-const BUDGET: Duration = Duration::from_secs(10);
-const IMDS_BUDGET: Duration = Duration::from_secs(4);
+/// Loading credentials and calling STS, one after the other, fit in the check's deadline (16 s).
+const BUDGET: Duration = Duration::from_secs(8);
+const LOAD_BUDGET: Duration = Duration::from_secs(6);
 
 /// The check.
 #[derive(Debug)]
@@ -67,23 +67,14 @@ impl Check for CallerCheck {
                 Err(e) => Seen::Failed(CallFailure::from_sdk(&e)),
             };
             if let Seen::Identity { arn, account, .. } = &seen {
-                ctx.board.put(
-                    None,
-                    CallerIdentity {
-                        arn: arn.clone(),
-                        account: account.clone(),
-                    },
-                );
+                ctx.board.put(None, CallerIdentity { arn: arn.clone(), account: account.clone() });
             }
             let mut facts = pod_facts(ctx);
             facts.insert("region".into(), region.name.clone());
             facts.insert("sts_endpoint".into(), endpoint.url.clone());
             facts.insert("sts_endpoint_kind".into(), endpoint.kind.to_string());
             facts.insert("source".into(), survey.winner.to_string());
-            facts.insert(
-                "access_key".into(),
-                mask_key_id(credentials.access_key_id()),
-            );
+            facts.insert("access_key".into(), mask_key_id(credentials.access_key_id()));
             let expected = ctx.config.base_role_arn.as_ref();
             judge(&survey, seen, expected, &endpoint, &region.name, took).facts(&facts)
         }
@@ -92,10 +83,22 @@ impl Check for CallerCheck {
 
     /// When the pod has no source of its own, the SDKs go to instance metadata; so does this
     /// check, to show whose role that is, unless instance metadata is disabled.
-    fn proceeds_despite(&self, _prerequisite: &Finished, ctx: &Ctx) -> bool {
-        ctx.board
-            .get::<Survey>(None)
-            .is_some_and(|s| s.winner == Source::InstanceMetadata && s.imds_enabled)
+    /// Likewise, a failed prerequisite on a path the SDKs do not take (the agent when static
+    /// keys win, say) does not stop it.
+    fn proceeds_despite(&self, prerequisite: &Finished, ctx: &Ctx) -> bool {
+        let Some(survey) = ctx.board.get::<Survey>(None) else {
+            return false;
+        };
+        if survey.winner == Source::InstanceMetadata {
+            return survey.imds_enabled;
+        }
+        let on_path = match prerequisite.key.id {
+            "identity.agent" => survey.winner == Source::PodIdentity,
+            "identity.web_identity" => survey.winner == Source::Irsa,
+            "identity.token" => matches!(survey.winner, Source::PodIdentity | Source::Irsa),
+            _ => true,
+        };
+        !on_path
     }
 }
 
@@ -116,22 +119,20 @@ async fn credentials(ctx: &Ctx, survey: &Survey) -> Result<Credentials, Outcome>
         Source::Irsa => from_board(Source::Irsa, "identity.web_identity"),
         Source::PodIdentity => from_board(Source::PodIdentity, "identity.agent"),
         Source::Profile => {
-            let name = survey
-                .profile
-                .clone()
-                .unwrap_or_else(|| "default".to_owned());
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .profile_name(&name)
-                .build();
-            fetch(provider, BUDGET, &format!("profile {name:?}")).await
+            let name = survey.profile.clone().unwrap_or_else(|| "default".to_owned());
+            let provider =
+                aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(&name).build();
+            fetch(provider, LOAD_BUDGET, &format!("profile {name:?}")).await
         }
         Source::InstanceMetadata => {
-            let provider =
-                aws_config::imds::credentials::ImdsCredentialsProvider::builder().build();
-            fetch(provider, IMDS_BUDGET, "instance metadata").await.map_err(|o| {
+            let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder().build();
+            fetch(provider, LOAD_BUDGET, "instance metadata").await.map_err(|o| {
                 Outcome::blocked(
                     crate::outcome::CheckKey::global("identity.source"),
-                    format!("The pod has no credentials of its own, and instance metadata gave none either: {}", o.summary),
+                    format!(
+                        "The pod has no credentials of its own, and instance metadata gave none either: {}",
+                        o.summary
+                    ),
                 )
             })
         }
@@ -147,12 +148,8 @@ async fn fetch(
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => {
             let detail = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
-            Err(
-                Outcome::error(format!("Loading credentials from {what} failed: {detail}"))
-                    .evidence(
-                        Evidence::call(format!("load credentials from {what}")).message(detail),
-                    ),
-            )
+            Err(Outcome::error(format!("Loading credentials from {what} failed: {detail}"))
+                .evidence(Evidence::call(format!("load credentials from {what}")).message(detail)))
         }
         Err(_) => Err(Outcome::error(format!(
             "Loading credentials from {what} did not finish within {} s.",
@@ -187,29 +184,21 @@ pub fn judge(
     took: Duration,
 ) -> Outcome {
     const CALL: &str = "sts:GetCallerIdentity";
-    let (arn, account, request_id) =
-        match seen {
-            Seen::Identity {
-                arn,
-                account,
-                request_id,
-            } => (arn, account, request_id),
-            Seen::Failed(failure) => {
-                return judge_failure(survey, &failure, endpoint, region)
-                    .evidence(failure.evidence(CALL, &endpoint.url, took));
-            }
-        };
-    let evidence = Evidence::call(CALL)
-        .endpoint(&endpoint.url)
-        .request_id(request_id.as_deref())
-        .took(took);
+    let (arn, account, request_id) = match seen {
+        Seen::Identity { arn, account, request_id } => (arn, account, request_id),
+        Seen::Failed(failure) => {
+            return judge_failure(survey, &failure, endpoint, region).evidence(failure.evidence(
+                CALL,
+                &endpoint.url,
+                took,
+            ));
+        }
+    };
+    let evidence = Evidence::call(CALL).endpoint(&endpoint.url).request_id(request_id.as_deref()).took(took);
     let parsed: Option<Arn> = arn.parse().ok();
     let (role, session) = parsed.as_ref().and_then(Arn::assumed_role).unzip();
     let with = |o: Outcome| {
-        let o = o
-            .fact("caller_arn", &arn)
-            .fact("account", &account)
-            .evidence(evidence.clone());
+        let o = o.fact("caller_arn", &arn).fact("account", &account).evidence(evidence.clone());
         match role {
             Some(r) => o.fact("caller_role", r),
             None => o,
@@ -239,10 +228,7 @@ pub fn judge(
             ));
         }
     }
-    with(Outcome::pass(format!(
-        "STS says the caller is {arn} (account {account}), using {}.",
-        survey.winner
-    )))
+    with(Outcome::pass(format!("STS says the caller is {arn} (account {account}), using {}.", survey.winner)))
 }
 
 /// The account id in a message like "… for account:111122223333. …".
@@ -252,12 +238,7 @@ fn account_in(message: &str) -> Option<&str> {
     crate::config::arn::is_account_id(id).then_some(id)
 }
 
-fn judge_failure(
-    survey: &Survey,
-    failure: &CallFailure,
-    endpoint: &Endpoint,
-    region: &str,
-) -> Outcome {
+fn judge_failure(survey: &Survey, failure: &CallFailure, endpoint: &Endpoint, region: &str) -> Outcome {
     match failure {
         CallFailure::Service { code, message, .. } => match code.as_str() {
             "InvalidClientTokenId"
@@ -268,16 +249,10 @@ fn judge_failure(
             | "InvalidAccessKeyId"
             | "IncompleteSignature" => Outcome::fail(
                 Code::CredentialsRejected,
-                format!(
-                    "STS rejected the credentials from {} ({code}): {message}",
-                    survey.winner
-                ),
+                format!("STS rejected the credentials from {} ({code}): {message}", survey.winner),
             ),
             "RegionDisabledException" => {
-                let o = Outcome::fail(
-                    Code::StsRegionDisabled,
-                    format!("STS in {region}: {message}"),
-                );
+                let o = Outcome::fail(Code::StsRegionDisabled, format!("STS in {region}: {message}"));
                 match account_in(message) {
                     Some(account) => o.fact("account", account),
                     None => o,
@@ -289,21 +264,14 @@ fn judge_failure(
         },
         CallFailure::Unreachable { kind, .. } => Outcome::fail(
             Code::StsUnreachable,
-            format!(
-                "The STS endpoint {} ({}) {}.",
-                endpoint.url,
-                endpoint.kind,
-                kind.phrase()
-            ),
+            format!("The STS endpoint {} ({}) {}.", endpoint.url, endpoint.kind, kind.phrase()),
         ),
         CallFailure::Garbled { status, .. } => Outcome::error(format!(
             "The answer from {}{} is not an STS reply: a proxy or something else answers there.",
             endpoint.url,
             status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
         )),
-        CallFailure::Local { detail } => {
-            Outcome::error(format!("The STS call could not be made: {detail}"))
-        }
+        CallFailure::Local { detail } => Outcome::error(format!("The STS call could not be made: {detail}")),
     }
 }
 
@@ -326,18 +294,11 @@ mod tests {
     }
 
     fn endpoint() -> Endpoint {
-        Endpoint {
-            url: "https://sts.us-west-1.amazonaws.com".into(),
-            kind: EndpointKind::Regional,
-        }
+        Endpoint { url: "https://sts.us-west-1.amazonaws.com".into(), kind: EndpointKind::Regional }
     }
 
     fn identity(arn: &str) -> Seen {
-        Seen::Identity {
-            arn: arn.into(),
-            account: "111122223333".into(),
-            request_id: Some("r".into()),
-        }
+        Seen::Identity { arn: arn.into(), account: "111122223333".into(), request_id: Some("r".into()) }
     }
 
     fn failed(code: &str, message: &str) -> Seen {
@@ -355,28 +316,10 @@ mod tests {
         let pod = "arn:aws:sts::111122223333:assumed-role/xpander-base-role/eks-prod-pod-1a2b";
         let node = "arn:aws:sts::111122223333:assumed-role/eksctl-prod-nodegroup-NodeInstanceRole-1A2B/i-0abc1234def567890";
         let cases = [
-            (
-                Source::PodIdentity,
-                identity(pod),
-                Some(&base),
-                Status::Pass,
-                None,
-            ),
+            (Source::PodIdentity, identity(pod), Some(&base), Status::Pass, None),
             (Source::PodIdentity, identity(pod), None, Status::Pass, None),
-            (
-                Source::InstanceMetadata,
-                identity(node),
-                None,
-                Status::Fail,
-                Some(Code::NodeRoleFallback),
-            ),
-            (
-                Source::StaticKeys,
-                identity(node),
-                None,
-                Status::Fail,
-                Some(Code::NodeRoleFallback),
-            ),
+            (Source::InstanceMetadata, identity(node), None, Status::Fail, Some(Code::NodeRoleFallback)),
+            (Source::StaticKeys, identity(node), None, Status::Fail, Some(Code::NodeRoleFallback)),
             (
                 Source::PodIdentity,
                 identity("arn:aws:sts::111122223333:assumed-role/other-role/eks-x"),
@@ -386,20 +329,14 @@ mod tests {
             ),
             (
                 Source::PodIdentity,
-                failed(
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
-                ),
+                failed("InvalidClientTokenId", "The security token included in the request is invalid."),
                 None,
                 Status::Fail,
                 Some(Code::CredentialsRejected),
             ),
             (
                 Source::PodIdentity,
-                failed(
-                    "ExpiredToken",
-                    "The security token included in the request is expired",
-                ),
+                failed("ExpiredToken", "The security token included in the request is expired"),
                 None,
                 Status::Fail,
                 Some(Code::CredentialsRejected),
@@ -424,23 +361,10 @@ mod tests {
                 Status::Fail,
                 Some(Code::StsUnreachable),
             ),
-            (
-                Source::PodIdentity,
-                failed("Throttling", "Rate exceeded"),
-                None,
-                Status::Error,
-                None,
-            ),
+            (Source::PodIdentity, failed("Throttling", "Rate exceeded"), None, Status::Error, None),
         ];
         for (winner, seen, expected, status, code) in cases {
-            let o = judge(
-                &survey(winner),
-                seen,
-                expected,
-                &endpoint(),
-                "us-west-1",
-                Duration::ZERO,
-            );
+            let o = judge(&survey(winner), seen, expected, &endpoint(), "us-west-1", Duration::ZERO);
             assert_eq!((o.status, o.code), (status, code), "{}", o.summary);
         }
     }

@@ -13,11 +13,8 @@ use crate::outcome::{Code, Evidence, Outcome};
 use crate::world::World;
 
 /// Codes this check emits.
-pub const CODES: &[Code] = &[
-    Code::NoCredentialSource,
-    Code::ConflictingCredentialSources,
-    Code::ContainerUriHostInvalid,
-];
+pub const CODES: &[Code] =
+    &[Code::NoCredentialSource, Code::ConflictingCredentialSources, Code::ContainerUriHostInvalid];
 
 /// The ECS agent's address, to which relative container URIs are resolved.
 const ECS_HOST: &str = "http://169.254.170.2";
@@ -47,18 +44,15 @@ impl Check for SourceCheck {
 
 /// Reads the environment (and the shared profile files) as the SDKs' default chain would.
 pub fn survey(world: &World) -> Survey {
-    let static_keys = match (
-        world.var("AWS_ACCESS_KEY_ID"),
-        world.var("AWS_SECRET_ACCESS_KEY"),
-    ) {
+    let static_keys = match (world.var("AWS_ACCESS_KEY_ID"), world.var("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => {
             let secret = world.redactor.secret(secret);
-            let token = world
-                .var("AWS_SESSION_TOKEN")
-                .map(|t| world.redactor.secret(t));
+            let token = world.var("AWS_SESSION_TOKEN").map(|t| world.redactor.secret(t));
+            // Used as given, as the SDKs use them: a stray newline in a key fails at STS, and
+            // the caller check should see the same failure the connector does.
             Some(Credentials::new(
-                id.trim(),
-                secret.expose().trim(),
+                id,
+                secret.expose(),
                 token.map(|t| t.expose().trim().to_owned()),
                 None,
                 "environment",
@@ -67,10 +61,7 @@ pub fn survey(world: &World) -> Survey {
         _ => None,
     };
     let profile = active_profile(world);
-    let irsa = match (
-        world.var("AWS_ROLE_ARN"),
-        world.var("AWS_WEB_IDENTITY_TOKEN_FILE"),
-    ) {
+    let irsa = match (world.var("AWS_ROLE_ARN"), world.var("AWS_WEB_IDENTITY_TOKEN_FILE")) {
         (Some(role_arn), Some(token_file)) => Some(IrsaSettings {
             role_arn: role_arn.to_owned(),
             token_file: token_file.to_owned(),
@@ -79,10 +70,7 @@ pub fn survey(world: &World) -> Survey {
         _ => None,
     };
     let container = if let Some(relative) = world.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-        Some((
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            format!("{ECS_HOST}{}", relative.trim()),
-        ))
+        Some(("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", format!("{ECS_HOST}{}", relative.trim())))
     } else {
         world
             .var("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -91,12 +79,8 @@ pub fn survey(world: &World) -> Survey {
     .map(|(uri_var, uri)| ContainerSettings {
         uri,
         uri_var,
-        token_file: world
-            .var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-            .map(str::to_owned),
-        inline_token: world
-            .var("AWS_CONTAINER_AUTHORIZATION_TOKEN")
-            .map(|t| world.redactor.secret(t)),
+        token_file: world.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").map(str::to_owned),
+        inline_token: world.var("AWS_CONTAINER_AUTHORIZATION_TOKEN").map(|t| world.redactor.secret(t)),
     });
     let mut present = Vec::new();
     for (source, is_present) in [
@@ -120,22 +104,22 @@ pub fn survey(world: &World) -> Survey {
     }
 }
 
-/// The profile the SDKs would read credentials from: `AWS_PROFILE`, or `default` when the
-/// shared files define one with credential settings.
+/// The profile the SDKs would read credentials from: `AWS_PROFILE` or `default`, when the
+/// shared files give that profile something that yields credentials. The SDKs pass over a
+/// profile without credentials to the next source, and so does this survey.
 fn active_profile(world: &World) -> Option<String> {
-    if let Some(p) = world.var("AWS_PROFILE") {
-        return Some(p.trim().to_owned());
-    }
-    let has_default = [world.aws_credentials_file(), world.aws_config_file()]
+    let name = world.var("AWS_PROFILE").map_or("default", str::trim);
+    let found = [world.aws_credentials_file(), world.aws_config_file()]
         .into_iter()
         .flatten()
         .filter_map(|path| std::fs::read_to_string(path).ok())
-        .any(|text| default_profile_has_credentials(&text));
-    has_default.then(|| "default".to_owned())
+        .any(|text| profile_has_credentials(&text, name));
+    found.then(|| name.to_owned())
 }
 
-/// Whether the `[default]` section of a shared file holds something that yields credentials.
-fn default_profile_has_credentials(text: &str) -> bool {
+/// Whether the section of profile `name` (`[name]` in the credentials file, `[profile name]`
+/// in the config file, `[default]` in both) holds something that yields credentials.
+fn profile_has_credentials(text: &str, name: &str) -> bool {
     const KEYS: &[&str] = &[
         "aws_access_key_id",
         "role_arn",
@@ -144,11 +128,12 @@ fn default_profile_has_credentials(text: &str) -> bool {
         "sso_start_url",
         "web_identity_token_file",
     ];
-    let mut in_default = false;
+    let mut in_section = false;
     for line in text.lines().map(str::trim) {
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            in_default = matches!(header.trim(), "default" | "profile default");
-        } else if in_default
+            let header = header.trim();
+            in_section = header == name || header.strip_prefix("profile ").map(str::trim) == Some(name);
+        } else if in_section
             && let Some((key, _)) = line.split_once('=')
             && KEYS.contains(&key.trim())
         {
@@ -195,9 +180,9 @@ pub async fn check_container_uri(uri: &str) -> HostCheck {
     match addresses.iter().find(|ip| !is_allowed_container_ip(**ip)) {
         None if !addresses.is_empty() => HostCheck::Allowed,
         None => HostCheck::Refused(format!("{host} resolves to no address")),
-        Some(ip) => HostCheck::Refused(format!(
-            "{ip} is not loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23"
-        )),
+        Some(ip) => {
+            HostCheck::Refused(format!("{ip} is not loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23"))
+        }
     }
 }
 
@@ -212,16 +197,17 @@ fn host_of(authority: &str) -> &str {
 
 fn is_allowed_container_ip(ip: IpAddr) -> bool {
     const ALLOWED: &[&str] = &["169.254.170.2", "169.254.170.23", "fd00:ec2::23"];
-    ip.is_loopback()
-        || ALLOWED
-            .iter()
-            .any(|a| a.parse::<IpAddr>().is_ok_and(|allowed| allowed == ip))
+    ip.is_loopback() || ALLOWED.iter().any(|a| a.parse::<IpAddr>().is_ok_and(|allowed| allowed == ip))
 }
 
 /// Turns the survey into a verdict.
 pub fn judge(survey: &Survey, host: Option<&HostCheck>) -> Outcome {
     let names: Vec<String> = survey.present.iter().map(ToString::to_string).collect();
-    if let (Some(container), Some(HostCheck::Refused(why))) = (&survey.container, host) {
+    let refused = match (&survey.container, host) {
+        (Some(c), Some(HostCheck::Refused(why))) => Some((c, why)),
+        _ => None,
+    };
+    if let Some((container, why)) = refused.filter(|_| survey.winner == Source::PodIdentity) {
         return Outcome::fail(
             Code::ContainerUriHostInvalid,
             format!(
@@ -235,16 +221,10 @@ pub fn judge(survey: &Survey, host: Option<&HostCheck>) -> Outcome {
         .evidence(Evidence::call("resolve container-credentials host").message(why.clone()));
     }
     let base = |o: Outcome| {
-        o.fact("source", survey.winner.name())
-            .fact("winner", survey.winner.to_string())
-            .fact(
-                "instance_metadata",
-                if survey.imds_enabled {
-                    "enabled"
-                } else {
-                    "disabled (AWS_EC2_METADATA_DISABLED)"
-                },
-            )
+        o.fact("source", survey.winner.name()).fact("winner", survey.winner.to_string()).fact(
+            "instance_metadata",
+            if survey.imds_enabled { "enabled" } else { "disabled (AWS_EC2_METADATA_DISABLED)" },
+        )
     };
     if survey.present.is_empty() {
         let fallback = if survey.imds_enabled {
@@ -265,15 +245,17 @@ pub fn judge(survey: &Survey, host: Option<&HostCheck>) -> Outcome {
         && c.inline_token.is_none()
     {
         detail.push(format!(
-                "{} is set without AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the agent will get no token.",
-                c.uri_var
-            ));
+            "{} is set without AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the agent will get no token.",
+            c.uri_var
+        ));
     }
     if survey.present.len() > 1 {
+        let unusable =
+            refused.map(|(c, why)| format!(" {} is unusable anyway: {why}.", c.uri_var)).unwrap_or_default();
         return base(Outcome::warn(
             Code::ConflictingCredentialSources,
             format!(
-                "{} are all configured; the SDKs use {} and ignore the rest.",
+                "{} are all configured; the SDKs use {} and ignore the rest.{unusable}",
                 names.join(", "),
                 survey.winner
             ),
@@ -300,19 +282,14 @@ mod tests {
     use crate::world::SystemClock;
 
     fn survey_of(vars: &[(&str, &str)]) -> Survey {
-        let mut all = vec![
-            ("AWS_CONFIG_FILE", "/nonexistent/c"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/k"),
-        ];
+        let mut all =
+            vec![("AWS_CONFIG_FILE", "/nonexistent/c"), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/k")];
         all.extend_from_slice(vars);
         survey(&World::with_env(all, Arc::new(SystemClock)))
     }
 
     const POD_IDENTITY: [(&str, &str); 2] = [
-        (
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "http://169.254.170.23/v1/credentials",
-        ),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials"),
         (
             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
             "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
@@ -324,10 +301,7 @@ mod tests {
         let s = survey_of(&[]);
         assert_eq!(s.winner, Source::InstanceMetadata);
         let o = judge(&s, None);
-        assert_eq!(
-            (o.status, o.code),
-            (Status::Fail, Some(Code::NoCredentialSource))
-        );
+        assert_eq!((o.status, o.code), (Status::Fail, Some(Code::NoCredentialSource)));
         assert!(o.summary.contains("instance metadata"), "{}", o.summary);
         let o = judge(&survey_of(&[("AWS_EC2_METADATA_DISABLED", "true")]), None);
         assert!(o.summary.contains("no credentials at all"), "{}", o.summary);
@@ -336,17 +310,11 @@ mod tests {
     #[test]
     fn static_keys_beside_pod_identity_win_and_warn() {
         let mut vars = POD_IDENTITY.to_vec();
-        vars.extend([
-            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
-            ("AWS_SECRET_ACCESS_KEY", "secret-value"),
-        ]);
+        vars.extend([("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret-value")]);
         let s = survey_of(&vars);
         assert_eq!(s.winner, Source::StaticKeys);
         let o = judge(&s, Some(&HostCheck::Allowed));
-        assert_eq!(
-            (o.status, o.code),
-            (Status::Warn, Some(Code::ConflictingCredentialSources))
-        );
+        assert_eq!((o.status, o.code), (Status::Warn, Some(Code::ConflictingCredentialSources)));
         assert!(o.summary.contains("use static keys"), "{}", o.summary);
     }
 
@@ -372,46 +340,36 @@ mod tests {
         ] {
             assert_eq!(check_container_uri(ok).await, HostCheck::Allowed, "{ok}");
         }
-        for bad in [
-            "http://10.20.30.40/v1/credentials",
-            "ftp://127.0.0.1/x",
-            "169.254.170.23/v1",
-            "http:///x",
-        ] {
-            assert!(
-                matches!(check_container_uri(bad).await, HostCheck::Refused(_)),
-                "{bad}"
-            );
+        for bad in
+            ["http://10.20.30.40/v1/credentials", "ftp://127.0.0.1/x", "169.254.170.23/v1", "http:///x"]
+        {
+            assert!(matches!(check_container_uri(bad).await, HostCheck::Refused(_)), "{bad}");
         }
     }
 
     #[test]
     fn an_invalid_host_fails_with_its_own_code() {
         let s = survey_of(&[
-            (
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                "http://10.20.30.40/v1/credentials",
-            ),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.20.30.40/v1/credentials"),
             ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/t"),
         ]);
-        let o = judge(
-            &s,
-            Some(&HostCheck::Refused("10.20.30.40 is not loopback".into())),
-        );
+        let o = judge(&s, Some(&HostCheck::Refused("10.20.30.40 is not loopback".into())));
         assert_eq!(o.code, Some(Code::ContainerUriHostInvalid));
         assert_eq!(o.facts["container_host"], "10.20.30.40");
     }
 
     #[test]
     fn default_profile_detection() {
-        assert!(default_profile_has_credentials(
-            "[default]\naws_access_key_id = AKIA\n"
+        assert!(profile_has_credentials("[default]\naws_access_key_id = AKIA\n", "default"));
+        assert!(profile_has_credentials("[profile default]\nrole_arn=arn\n", "default"));
+        assert!(!profile_has_credentials(
+            "[default]\nregion = us-west-1\n[other]\naws_access_key_id=x\n",
+            "default"
         ));
-        assert!(default_profile_has_credentials(
-            "[profile default]\nrole_arn=arn\n"
+        assert!(profile_has_credentials(
+            "[default]\nregion = us-west-1\n[other]\naws_access_key_id=x\n",
+            "other"
         ));
-        assert!(!default_profile_has_credentials(
-            "[default]\nregion = us-west-1\n[other]\naws_access_key_id=x\n"
-        ));
+        assert!(profile_has_credentials("[profile lab]\ncredential_process = x\n", "lab"));
     }
 }

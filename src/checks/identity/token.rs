@@ -43,9 +43,7 @@ impl Check for TokenCheck {
                 return Outcome::error("identity.source left no survey of the environment.");
             };
             let Some((source, path)) = survey.token_source() else {
-                return Outcome::not_applicable(
-                    "No Pod Identity or IRSA token file is configured.",
-                );
+                return Outcome::not_applicable("No Pod Identity or IRSA token file is configured.");
             };
             let expected = match source {
                 Source::Irsa => ctx.config.irsa_audience.clone(),
@@ -57,14 +55,7 @@ impl Check for TokenCheck {
             let read = tokio::task::spawn_blocking(move || read_token(&read_path, &redactor))
                 .await
                 .unwrap_or_else(|e| Err(ReadFailure::Io(e.to_string())));
-            let (outcome, token) = judge(
-                &path,
-                read,
-                &expected,
-                source,
-                ctx.world.now(),
-                ctx.world.uid,
-            );
+            let (outcome, token) = judge(&path, read, &expected, source, ctx.world.now(), ctx.world.uid);
             if let Some(token) = token {
                 ctx.board.put(None, token);
             }
@@ -102,36 +93,34 @@ pub fn read_token(path: &str, redactor: &Redactor) -> Result<crate::secret::Secr
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadFailure::Missing),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let reason = "permission denied on the path to it".to_owned();
+            return Err(ReadFailure::Unreadable { reason, mode: None, owner: None });
+        }
         Err(e) => return Err(ReadFailure::Io(e.to_string())),
     };
     let mode = Some(meta.mode() & 0o7777);
     let owner = Some(format!("{}:{}", meta.uid(), meta.gid()));
     if meta.is_dir() {
-        return Err(ReadFailure::Unreadable {
-            reason: "it is a directory".to_owned(),
-            mode,
-            owner,
-        });
+        return Err(ReadFailure::Unreadable { reason: "it is a directory".to_owned(), mode, owner });
+    }
+    if !meta.is_file() {
+        // A FIFO or a device could block the read for ever.
+        return Err(ReadFailure::Unreadable { reason: "it is not a regular file".to_owned(), mode, owner });
     }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(ReadFailure::Unreadable {
-                reason: "permission denied".to_owned(),
-                mode,
-                owner,
-            });
+            return Err(ReadFailure::Unreadable { reason: "permission denied".to_owned(), mode, owner });
         }
         Err(e) => return Err(ReadFailure::Io(e.to_string())),
     };
     let mut bytes = Vec::new();
-    file.take(MAX_TOKEN_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadFailure::Unreadable {
-            reason: e.to_string(),
-            mode,
-            owner: owner.clone(),
-        })?;
+    file.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes).map_err(|e| ReadFailure::Unreadable {
+        reason: e.to_string(),
+        mode,
+        owner: owner.clone(),
+    })?;
     if bytes.len() as u64 > MAX_TOKEN_BYTES {
         return Err(ReadFailure::TooLarge(meta.len()));
     }
@@ -140,19 +129,14 @@ pub fn read_token(path: &str, redactor: &Redactor) -> Result<crate::secret::Secr
 }
 
 fn rfc3339(secs: i64) -> String {
-    DateTime::from_secs(secs)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| secs.to_string())
+    DateTime::from_secs(secs).fmt(Format::DateTime).unwrap_or_else(|_| secs.to_string())
 }
 
 fn claim_facts(claims: &Claims, expected: &str) -> Facts {
     let mut f = Facts::new();
     if let Some(iss) = &claims.iss {
         f.insert("token_issuer".into(), iss.clone());
-        f.insert(
-            "oidc_provider".into(),
-            iss.trim_start_matches("https://").to_owned(),
-        );
+        f.insert("oidc_provider".into(), iss.trim_start_matches("https://").to_owned());
     }
     if let Some(sub) = &claims.sub {
         f.insert("token_subject".into(), sub.clone());
@@ -185,14 +169,9 @@ fn judge_read_failure(
                     "The {source} token file {path} does not exist: the projected token volume is not mounted."
                 ),
             );
-            o.fact("token_file", path)
-                .evidence(call.message("no such file"))
+            o.fact("token_file", path).evidence(call.message("no such file"))
         }
-        ReadFailure::Unreadable {
-            reason,
-            mode,
-            owner,
-        } => {
+        ReadFailure::Unreadable { reason, mode, owner } => {
             let mode = mode.map_or_else(|| "unknown".to_owned(), |m| format!("{m:04o}"));
             let owner = owner.unwrap_or_else(|| "unknown".to_owned());
             let who = uid.map_or_else(|| "this process".to_owned(), |u| format!("uid {u}"));
@@ -213,12 +192,9 @@ fn judge_read_failure(
                     "The token file {path} is {size} bytes; a service-account token is about a kilobyte. It holds something else."
                 ),
             );
-            o.fact("token_file", path)
-                .evidence(call.message(format!("{size} bytes")))
+            o.fact("token_file", path).evidence(call.message(format!("{size} bytes")))
         }
-        ReadFailure::Io(e) => {
-            Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e))
-        }
+        ReadFailure::Io(e) => Outcome::error(format!("Reading {path} failed: {e}")).evidence(call.message(e)),
     }
 }
 
@@ -252,37 +228,23 @@ pub fn judge(
                 Code::TokenMalformed,
                 format!("The token in {path} is not a bare JWT: {e}.{hint}"),
             );
-            return (
-                o.fact("token_file", path)
-                    .evidence(call.message(e.to_string())),
-                None,
-            );
+            return (o.fact("token_file", path).evidence(call.message(e.to_string())), None);
         }
     };
     let facts = claim_facts(&claims, expected_audience);
-    let now_secs = now
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
+    let now_secs = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
     let now_secs = i64::try_from(now_secs).unwrap_or(i64::MAX);
-    let token = Token {
-        value: crate::secret::Secret::new(trimmed.trim_start()),
-        claims: claims.clone(),
-    };
+    let token = Token { value: crate::secret::Secret::new(trimmed.trim_start()), claims: claims.clone() };
     let with = |o: Outcome| {
         o.fact("token_file", path)
             .facts(&facts)
             .evidence(call.clone().message(format!("{} bytes", raw.len())))
     };
     if let Some(exp) = claims.exp.filter(|exp| *exp <= now_secs) {
-        let ago = now_secs - exp;
+        let ago = now_secs.saturating_sub(exp);
         let o = Outcome::fail(
             Code::TokenExpired,
-            format!(
-                "The token in {path} expired at {} ({} ago).",
-                rfc3339(exp),
-                human(ago)
-            ),
+            format!("The token in {path} expired at {} ({} ago).", rfc3339(exp), human(ago)),
         );
         return (with(o), None);
     }
@@ -291,18 +253,14 @@ pub fn judge(
             Code::TokenAudienceMismatch,
             format!(
                 "The token's audience is {}, but {source} needs {expected_audience}.",
-                if claims.aud.is_empty() {
-                    "empty".to_owned()
-                } else {
-                    claims.aud.join(", ")
-                }
+                if claims.aud.is_empty() { "empty".to_owned() } else { claims.aud.join(", ") }
             ),
         );
         return (with(o), None);
     }
     let expires = claims.exp.map_or_else(
         || "no expiry".to_owned(),
-        |exp| format!("expires in {}", human(exp - now_secs)),
+        |exp| format!("expires in {}", human(exp.saturating_sub(now_secs))),
     );
     let who = claims.sub.as_deref().unwrap_or("an unnamed subject");
     if trailing > 0 {
@@ -314,9 +272,7 @@ pub fn judge(
         );
         return (with(o), Some(token));
     }
-    let o = Outcome::pass(format!(
-        "A valid token for {who}, audience {expected_audience}, {expires}."
-    ));
+    let o = Outcome::pass(format!("A valid token for {who}, audience {expected_audience}, {expires}."));
     (with(o), Some(token))
 }
 
@@ -356,15 +312,7 @@ mod tests {
 
     fn run(read: Result<Secret, ReadFailure>) -> Outcome {
         let now = UNIX_EPOCH + Duration::from_secs(NOW);
-        judge(
-            "/t",
-            read,
-            POD_IDENTITY_AUDIENCE,
-            Source::PodIdentity,
-            now,
-            Some(1000),
-        )
-        .0
+        judge("/t", read, POD_IDENTITY_AUDIENCE, Source::PodIdentity, now, Some(1000)).0
     }
 
     #[test]
@@ -372,31 +320,15 @@ mod tests {
         let ok = jwt(POD_IDENTITY_AUDIENCE, NOW + 3600);
         let cases: Vec<(Result<Secret, ReadFailure>, Status, Option<Code>)> = vec![
             (Ok(Secret::new(ok.clone())), Status::Pass, None),
-            (
-                Ok(Secret::new(format!("{ok}\n"))),
-                Status::Warn,
-                Some(Code::TokenTrailingWhitespace),
-            ),
-            (
-                Ok(Secret::new(format!("Bearer {ok}"))),
-                Status::Fail,
-                Some(Code::TokenMalformed),
-            ),
-            (
-                Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW - 10))),
-                Status::Fail,
-                Some(Code::TokenExpired),
-            ),
+            (Ok(Secret::new(format!("{ok}\n"))), Status::Warn, Some(Code::TokenTrailingWhitespace)),
+            (Ok(Secret::new(format!("Bearer {ok}"))), Status::Fail, Some(Code::TokenMalformed)),
+            (Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW - 10))), Status::Fail, Some(Code::TokenExpired)),
             (
                 Ok(Secret::new(jwt("sts.amazonaws.com", NOW + 10))),
                 Status::Fail,
                 Some(Code::TokenAudienceMismatch),
             ),
-            (
-                Err(ReadFailure::Missing),
-                Status::Fail,
-                Some(Code::TokenFileMissing),
-            ),
+            (Err(ReadFailure::Missing), Status::Fail, Some(Code::TokenFileMissing)),
             (
                 Err(ReadFailure::Unreadable {
                     reason: "permission denied".into(),
@@ -406,11 +338,7 @@ mod tests {
                 Status::Fail,
                 Some(Code::TokenFileUnreadable),
             ),
-            (
-                Err(ReadFailure::TooLarge(10 << 20)),
-                Status::Fail,
-                Some(Code::TokenMalformed),
-            ),
+            (Err(ReadFailure::TooLarge(10 << 20)), Status::Fail, Some(Code::TokenMalformed)),
         ];
         for (read, status, code) in cases {
             let o = run(read);
@@ -422,10 +350,7 @@ mod tests {
     fn facts_show_claims_and_unreadable_details() {
         let o = run(Ok(Secret::new(jwt(POD_IDENTITY_AUDIENCE, NOW + 60))));
         assert_eq!(o.facts["namespace"], "xpander");
-        assert_eq!(
-            o.facts["oidc_provider"],
-            "oidc.eks.us-west-1.amazonaws.com/id/ABC"
-        );
+        assert_eq!(o.facts["oidc_provider"], "oidc.eks.us-west-1.amazonaws.com/id/ABC");
         let o = run(Err(ReadFailure::Unreadable {
             reason: "permission denied".into(),
             mode: Some(0o600),

@@ -20,6 +20,7 @@ pub const CODES: &[Code] = &[
     Code::RoleArnInvalid,
     Code::TokenAudienceMismatch,
     Code::StsUnreachable,
+    Code::StsRegionDisabled,
 ];
 
 /// Time allowed for the STS call, inside the check's deadline.
@@ -67,11 +68,7 @@ impl Check for WebIdentityCheck {
             let session = irsa.session_name.clone().unwrap_or_else(|| {
                 format!(
                     "connector-doctor-{}",
-                    ctx.world
-                        .now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default()
-                        .as_secs()
+                    ctx.world.now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
                 )
             });
             let started = Instant::now();
@@ -121,13 +118,7 @@ impl Check for WebIdentityCheck {
             facts.extend(ctx_facts(&irsa.role_arn, &token, &endpoint));
             let (outcome, credentials) = judge(&irsa.role_arn, answer, &endpoint, took, &facts);
             if let Some(credentials) = credentials {
-                ctx.board.put(
-                    None,
-                    PodCredentials {
-                        source: Source::Irsa,
-                        credentials,
-                    },
-                );
+                ctx.board.put(None, PodCredentials { source: Source::Irsa, credentials });
             }
             outcome.facts(&facts)
         }
@@ -144,10 +135,7 @@ fn ctx_facts(role_arn: &str, token: &Token, endpoint: &Endpoint) -> Facts {
     }
     if let Some(iss) = &token.claims.iss {
         f.insert("token_issuer".into(), iss.clone());
-        f.insert(
-            "oidc_provider".into(),
-            iss.trim_start_matches("https://").to_owned(),
-        );
+        f.insert("oidc_provider".into(), iss.trim_start_matches("https://").to_owned());
     }
     if let Some(sub) = &token.claims.sub {
         f.insert("token_subject".into(), sub.clone());
@@ -168,22 +156,12 @@ pub fn judge(
 ) -> (Outcome, Option<Credentials>) {
     const CALL: &str = "sts:AssumeRoleWithWebIdentity";
     let failure = match answer {
-        Answer::Assumed {
-            arn,
-            expires,
-            credentials,
-            request_id,
-        } => {
-            let o = Outcome::pass(format!(
-                "STS exchanged the token for {arn}, valid until {expires}."
-            ))
-            .fact("caller_arn", &arn)
-            .evidence(
-                Evidence::call(CALL)
-                    .endpoint(&endpoint.url)
-                    .request_id(request_id.as_deref())
-                    .took(took),
-            );
+        Answer::Assumed { arn, expires, credentials, request_id } => {
+            let o = Outcome::pass(format!("STS exchanged the token for {arn}, valid until {expires}."))
+                .fact("caller_arn", &arn)
+                .evidence(
+                    Evidence::call(CALL).endpoint(&endpoint.url).request_id(request_id.as_deref()).took(took),
+                );
             return (o, Some(credentials));
         }
         Answer::Failed(f) => f,
@@ -204,6 +182,7 @@ pub fn judge(
                 ),
             )
             .fact("expected_audience", "a client ID of the OIDC provider"),
+            "RegionDisabledException" => Outcome::fail(Code::StsRegionDisabled, format!("STS: {message}")),
             "AccessDenied" => Outcome::fail(
                 Code::WebIdentityDenied,
                 format!(
@@ -212,11 +191,16 @@ pub fn judge(
                     get("token_audience")
                 ),
             ),
-            "ValidationError" => {
+            "ValidationError" if message.contains("ARN") || message.contains("roleArn") => {
                 let local = Arn::role(role_arn).err().map(|e| format!(" ({e})")).unwrap_or_default();
-                Outcome::fail(Code::RoleArnInvalid, format!("STS: {message}. AWS_ROLE_ARN is {role_arn:?}{local}."))
+                Outcome::fail(
+                    Code::RoleArnInvalid,
+                    format!("STS: {message}. AWS_ROLE_ARN is {role_arn:?}{local}."),
+                )
             }
-            _ => Outcome::error(format!("STS answered {code}: {message}. connector-doctor cannot classify this answer.")),
+            _ => Outcome::error(format!(
+                "STS answered {code}: {message}. connector-doctor cannot classify this answer."
+            )),
         },
         CallFailure::Unreachable { kind, .. } => Outcome::fail(
             Code::StsUnreachable,
@@ -247,10 +231,8 @@ mod tests {
 
     #[test]
     fn real_sts_answers_are_classified() {
-        let endpoint = Endpoint {
-            url: "https://sts.us-west-1.amazonaws.com".into(),
-            kind: EndpointKind::Regional,
-        };
+        let endpoint =
+            Endpoint { url: "https://sts.us-west-1.amazonaws.com".into(), kind: EndpointKind::Regional };
         let cases = [
             (
                 service(
@@ -259,21 +241,12 @@ mod tests {
                 ),
                 Some(Code::OidcProviderMissing),
             ),
+            (service("InvalidIdentityToken", "Incorrect token audience"), Some(Code::TokenAudienceMismatch)),
             (
-                service("InvalidIdentityToken", "Incorrect token audience"),
-                Some(Code::TokenAudienceMismatch),
-            ),
-            (
-                service(
-                    "AccessDenied",
-                    "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-                ),
+                service("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"),
                 Some(Code::WebIdentityDenied),
             ),
-            (
-                service("ValidationError", "Request ARN is invalid"),
-                Some(Code::RoleArnInvalid),
-            ),
+            (service("ValidationError", "Request ARN is invalid"), Some(Code::RoleArnInvalid)),
             (
                 Answer::Failed(CallFailure::Unreachable {
                     kind: Unreachable::Timeout,

@@ -33,10 +33,7 @@ pub fn handle(req: &Request, world: &World) -> Reply {
         return Reply::go_error(404, "404 page not found");
     }
     // Go's HTTP server trims optional whitespace around header values.
-    let token = req
-        .header("authorization")
-        .unwrap_or_default()
-        .trim_matches([' ', '\t']);
+    let token = req.header("authorization").unwrap_or_default().trim_matches([' ', '\t']);
     if token.is_empty() {
         return Reply::go_error(400, "Service account token cannot be empty");
     }
@@ -47,19 +44,13 @@ pub fn handle(req: &Request, world: &World) -> Reply {
         }
     };
     if let Some(e) = token::basic_claim_errors(&claims, clock::now()) {
-        return Reply::go_error(
-            400,
-            &format!("Service account token failed basic claim validations: {e}"),
-        );
+        return Reply::go_error(400, &format!("Service account token failed basic claim validations: {e}"));
     }
     match assume_role_for_pod_identity(&claims, world) {
         Ok(body) => Reply::new(200, "application/json", body),
         Err((status, code, message)) => Reply::go_error(
             status,
-            &format!(
-                "[{}]: ({code}): {message}, fault: client",
-                world.ids.request_id()
-            ),
+            &format!("[{}]: ({code}): {message}, fault: client", world.ids.request_id()),
         ),
     }
 }
@@ -87,10 +78,8 @@ fn assume_role_for_pod_identity(
         "ResourceNotFoundException",
         "The specified resource could not be found.",
     ))?;
-    let cluster_arn = format!(
-        "arn:aws:eks:{}:{}:cluster/{}",
-        scenario.region, scenario.account, scenario.cluster
-    );
+    let cluster_arn =
+        format!("arn:aws:eks:{}:{}:cluster/{}", scenario.region, scenario.account, scenario.cluster);
     let pod_name = claims.pod.clone().unwrap_or_else(|| pod.name.clone());
     let context: Vec<(String, Vec<String>)> = [
         ("aws:SourceAccount", scenario.account.clone()),
@@ -98,33 +87,26 @@ fn assume_role_for_pod_identity(
         ("aws:RequestTag/eks-cluster-name", scenario.cluster.clone()),
         ("aws:RequestTag/eks-cluster-arn", cluster_arn),
         ("aws:RequestTag/kubernetes-namespace", pod.namespace.clone()),
-        (
-            "aws:RequestTag/kubernetes-service-account",
-            pod.service_account.clone(),
-        ),
+        ("aws:RequestTag/kubernetes-service-account", pod.service_account.clone()),
         ("aws:RequestTag/kubernetes-pod-name", pod_name.clone()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), vec![v]))
     .collect();
-    let trusted = scenario
-        .roles
-        .iter()
-        .find(|r| r.name == role)
-        .is_some_and(|r| {
-            let policy = scenario.trust_of(r);
-            ["sts:AssumeRole", "sts:TagSession"].iter().all(|action| {
-                trust::allows(
-                    &policy,
-                    &trust::Ask {
-                        action,
-                        principal_type: "Service",
-                        principal: POD_IDENTITY_AUDIENCE,
-                        context: &context,
-                    },
-                )
-            })
-        });
+    let trusted = scenario.roles.iter().find(|r| r.name == role).is_some_and(|r| {
+        let policy = scenario.trust_of(r);
+        ["sts:AssumeRole", "sts:TagSession"].iter().all(|action| {
+            trust::allows(
+                &policy,
+                &trust::Ask {
+                    action,
+                    principal_type: "Service",
+                    principal: POD_IDENTITY_AUDIENCE,
+                    context: &context,
+                },
+            )
+        })
+    });
     if !trusted {
         return Err((
             400,
@@ -133,22 +115,10 @@ fn assume_role_for_pod_identity(
         ));
     }
     // Pod Identity session names: eks-<cluster>-<pod>-<uuid>, cut to STS's 64 characters.
-    let session: String = format!(
-        "eks-{}-{pod_name}-{}",
-        scenario.cluster,
-        world.ids.request_id()
-    )
-    .chars()
-    .take(64)
-    .collect();
+    let session: String =
+        format!("eks-{}-{pod_name}-{}", scenario.cluster, world.ids.request_id()).chars().take(64).collect();
     let session = session.trim_end_matches('-').to_owned();
-    let creds = world.issue(
-        Identity::AssumedRole {
-            role: role.to_owned(),
-            session,
-        },
-        SESSION_SECONDS,
-    );
+    let creds = world.issue(Identity::AssumedRole { role: role.to_owned(), session }, SESSION_SECONDS);
     Ok(serde_json::json!({
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
@@ -204,29 +174,20 @@ mod tests {
             panic!("not a role session");
         };
         assert_eq!(role, "xpander-base-role");
-        assert!(
-            session.starts_with("eks-lab-cluster-connector-0-"),
-            "{session}"
-        );
+        assert!(session.starts_with("eks-lab-cluster-connector-0-"), "{session}");
         assert!(session.len() <= 64);
     }
 
     #[test]
     fn refusals_in_the_agents_words() {
         let world = World::new(Scenario::from_toml_str(POD).unwrap());
-        let bearer = ask(
-            &world,
-            &format!("Bearer {}", jwt("pods.eks.amazonaws.com", 3600)),
-        );
+        let bearer = ask(&world, &format!("Bearer {}", jwt("pods.eks.amazonaws.com", 3600)));
         assert_eq!(bearer.status, 400);
         assert_eq!(
             bearer.text(),
             "Service account token cannot be parsed: token is malformed: could not base64 decode header: illegal base64 data at input byte 6\n"
         );
-        assert_eq!(
-            ask(&world, "").text(),
-            "Service account token cannot be empty\n"
-        );
+        assert_eq!(ask(&world, "").text(), "Service account token cannot be empty\n");
         let expired = ask(&world, &jwt("pods.eks.amazonaws.com", -5));
         assert_eq!(
             expired.text(),
@@ -234,11 +195,7 @@ mod tests {
         );
         let aud = ask(&world, &jwt("sts.amazonaws.com", 3600));
         assert_eq!(aud.status, 400);
-        assert!(
-            aud.text().contains("]: (InvalidTokenException): "),
-            "{}",
-            aud.text()
-        );
+        assert!(aud.text().contains("]: (InvalidTokenException): "), "{}", aud.text());
         assert!(aud.text().ends_with(", fault: client\n"));
     }
 
@@ -250,15 +207,10 @@ mod tests {
         let reply = ask(&world, &jwt("pods.eks.amazonaws.com", 3600));
         assert_eq!(reply.status, 404);
         assert!(reply.text().contains("(ResourceNotFoundException)"));
-        let untrusting = format!(
-            "{POD}[[role]]\nname = \"xpander-base-role\"\ntrust = '{{\"Statement\":[]}}'\n"
-        );
+        let untrusting =
+            format!("{POD}[[role]]\nname = \"xpander-base-role\"\ntrust = '{{\"Statement\":[]}}'\n");
         let world = World::new(Scenario::from_toml_str(&untrusting).unwrap());
         let reply = ask(&world, &jwt("pods.eks.amazonaws.com", 3600));
-        assert!(
-            reply
-                .text()
-                .contains("(AccessDeniedException): Unauthorized Exception!")
-        );
+        assert!(reply.text().contains("(AccessDeniedException): Unauthorized Exception!"));
     }
 }

@@ -58,12 +58,8 @@ const SERVICES: &[&QueryService] = &[&sts::SERVICE];
 
 /// awsQuery APIs the lab knows by version but does not implement yet, so the call log can
 /// still name them.
-const KNOWN_VERSIONS: &[(&str, &str)] = &[
-    ("2010-05-08", "iam"),
-    ("2014-10-31", "rds"),
-    ("2012-12-01", "redshift"),
-    ("2016-11-15", "ec2"),
-];
+const KNOWN_VERSIONS: &[(&str, &str)] =
+    &[("2010-05-08", "iam"), ("2014-10-31", "rds"), ("2012-12-01", "redshift"), ("2016-11-15", "ec2")];
 
 /// Names the service and action of a request for the call log, without handling it.
 pub fn describe(req: &Request) -> Call {
@@ -82,24 +78,11 @@ pub fn describe(req: &Request) -> Call {
             .iter()
             .find(|s| s.version == version)
             .map(|s| s.name)
-            .or_else(|| {
-                KNOWN_VERSIONS
-                    .iter()
-                    .find(|(v, _)| *v == version)
-                    .map(|(_, s)| *s)
-            })
+            .or_else(|| KNOWN_VERSIONS.iter().find(|(v, _)| *v == version).map(|(_, s)| *s))
             .unwrap_or("unknown");
-        (
-            service.to_owned(),
-            params.get("Action").unwrap_or_default().to_owned(),
-        )
+        (service.to_owned(), params.get("Action").unwrap_or_default().to_owned())
     };
-    Call {
-        endpoint: "aws".to_owned(),
-        service,
-        action,
-        access_key_id,
-    }
+    Call { endpoint: "aws".to_owned(), service, action, access_key_id }
 }
 
 /// Serves one request to the AWS endpoint.
@@ -149,12 +132,7 @@ fn dispatch<'p>(
     } else {
         Some(authenticate(req, params, service, world)?)
     };
-    let context = Context {
-        action,
-        params,
-        caller: caller.as_ref(),
-        world,
-    };
+    let context = Context { action, params, caller: caller.as_ref(), world };
     (service.handle)(&context).map(|result| (action, result))
 }
 
@@ -190,19 +168,10 @@ fn authenticate(
         ));
     }
     let invalid = || {
-        AwsError::new(
-            403,
-            "InvalidClientTokenId",
-            "The security token included in the request is invalid.",
-        )
+        AwsError::new(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
     };
-    let expired = || {
-        AwsError::new(
-            403,
-            "ExpiredToken",
-            "The security token included in the request is expired",
-        )
-    };
+    let expired =
+        || AwsError::new(403, "ExpiredToken", "The security token included in the request is expired");
     match scenario.sts.reject_keys {
         RejectKeys::None => {}
         RejectKeys::Invalid => return Err(invalid()),
@@ -217,9 +186,7 @@ fn authenticate(
     }
     let key = world.key(&scope.access_key_id).ok_or_else(invalid)?;
     if let Some(expected) = &key.session_token {
-        let presented = req
-            .header("x-amz-security-token")
-            .or_else(|| params.get("X-Amz-Security-Token"));
+        let presented = req.header("x-amz-security-token").or_else(|| params.get("X-Amz-Security-Token"));
         if presented != Some(expected.as_str()) {
             return Err(invalid());
         }
@@ -227,9 +194,7 @@ fn authenticate(
     if key.expires.is_some_and(|t| clock::now() >= t) {
         return Err(expired());
     }
-    Ok(Caller {
-        identity: key.identity,
-    })
+    Ok(Caller { identity: key.identity })
 }
 
 #[cfg(test)]
@@ -242,10 +207,7 @@ mod tests {
     }
 
     fn post(body: &str, auth: Option<&str>) -> Request {
-        let mut headers = vec![(
-            "content-type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        )];
+        let mut headers = vec![("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned())];
         if let Some(auth) = auth {
             headers.push(("authorization".to_owned(), auth.to_owned()));
         }
@@ -270,19 +232,12 @@ mod tests {
         let reply = handle(&post("Action=Nope&Version=2011-06-15", None), &w);
         assert_eq!(reply.status, 400);
         assert!(reply.text().contains("<Code>InvalidAction</Code>"));
-        assert!(
-            reply
-                .text()
-                .contains("Could not find operation Nope for version 2011-06-15")
-        );
+        assert!(reply.text().contains("Could not find operation Nope for version 2011-06-15"));
         let reply = handle(&post("garbage=%%%", None), &w);
         assert!(reply.text().contains("MissingAction"));
         let reply = handle(&post("Action=ListRoles&Version=2010-05-08", None), &w);
         assert!(reply.text().contains("InvalidAction"));
-        assert_eq!(
-            describe(&post("Action=ListRoles&Version=2010-05-08", None)).service,
-            "iam"
-        );
+        assert_eq!(describe(&post("Action=ListRoles&Version=2010-05-08", None)).service, "iam");
     }
 
     #[test]
@@ -294,40 +249,23 @@ mod tests {
         assert!(reply.text().contains("MissingAuthenticationToken"));
         let reply = handle(&post(body, Some(&auth("AKIAUNKNOWN", "us-west-1"))), &w);
         assert!(reply.text().contains("InvalidClientTokenId"));
-        let reply = handle(
-            &post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1"))),
-            &w,
-        );
+        let reply = handle(&post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1"))), &w);
         assert_eq!(reply.status, 200, "{}", reply.text());
         assert!(reply.text().contains("arn:aws:iam::111122223333:user/ci"));
-        let call = describe(&post(
-            body,
-            Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1")),
-        ));
+        let call = describe(&post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1"))));
         assert_eq!(call.access_key_id.as_deref(), Some("AKIAIOSFODNN7EXAMPLE"));
-        assert_eq!(
-            (call.service.as_str(), call.action.as_str()),
-            ("sts", "GetCallerIdentity")
-        );
+        assert_eq!((call.service.as_str(), call.action.as_str()), ("sts", "GetCallerIdentity"));
     }
 
     #[test]
     fn expired_sessions_and_missing_tokens() {
         let w = world("");
-        let who = Identity::AssumedRole {
-            role: "r".into(),
-            session: "s".into(),
-        };
+        let who = Identity::AssumedRole { role: "r".into(), session: "s".into() };
         let old = w.issue(who.clone(), -10);
         let body = "Action=GetCallerIdentity&Version=2011-06-15";
         let mut req = post(body, Some(&auth(&old.access_key_id, "us-west-1")));
-        req.headers
-            .push(("x-amz-security-token".into(), old.session_token.clone()));
-        assert!(
-            handle(&req, &w)
-                .text()
-                .contains("<Code>ExpiredToken</Code>")
-        );
+        req.headers.push(("x-amz-security-token".into(), old.session_token.clone()));
+        assert!(handle(&req, &w).text().contains("<Code>ExpiredToken</Code>"));
         let fresh = w.issue(who, 60);
         let req = post(body, Some(&auth(&fresh.access_key_id, "us-west-1")));
         assert!(handle(&req, &w).text().contains("InvalidClientTokenId"));
@@ -339,24 +277,17 @@ mod tests {
             "[[user]]\nname = \"ci\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n[sts]\ndisabled_regions = [\"us-west-1\"]\nreject_keys = \"signature\"\n",
         );
         let body = "Action=GetCallerIdentity&Version=2011-06-15";
-        let reply = handle(
-            &post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1"))),
-            &w,
-        );
+        let reply = handle(&post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-west-1"))), &w);
         assert!(reply.text().contains("RegionDisabledException"));
         assert!(reply.text().contains("account:111122223333."));
-        let reply = handle(
-            &post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-east-1"))),
-            &w,
-        );
+        let reply = handle(&post(body, Some(&auth("AKIAIOSFODNN7EXAMPLE", "us-east-1"))), &w);
         assert!(reply.text().contains("SignatureDoesNotMatch"));
     }
 
     #[test]
     fn json_protocol_is_routed_by_target() {
         let mut req = post("{}", None);
-        req.headers
-            .push(("x-amz-target".into(), "AmazonSSM.GetParameter".into()));
+        req.headers.push(("x-amz-target".into(), "AmazonSSM.GetParameter".into()));
         let reply = handle(&req, &world(""));
         assert_eq!(reply.status, 400);
         assert!(reply.text().contains("UnknownOperationException"));

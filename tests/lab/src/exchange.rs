@@ -23,10 +23,7 @@ pub struct Request {
 impl Request {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -55,9 +52,7 @@ impl Reply {
     /// `nosniff`, and a trailing newline.
     pub fn go_error(status: u16, message: &str) -> Self {
         let mut reply = Self::new(status, "text/plain; charset=utf-8", format!("{message}\n"));
-        reply
-            .headers
-            .push(("x-content-type-options".to_owned(), "nosniff".to_owned()));
+        reply.headers.push(("x-content-type-options".to_owned(), "nosniff".to_owned()));
         reply
     }
 

@@ -18,9 +18,7 @@ pub struct Ids {
 
 impl Default for Ids {
     fn default() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         Self {
             counter: AtomicU64::new(0),
             // Truncation is fine: only the low, fast-moving bits matter for a seed.
@@ -33,10 +31,7 @@ impl Ids {
     /// The next word of the stream.
     pub fn next_u64(&self) -> u64 {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        splitmix64(
-            self.seed
-                .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        )
+        splitmix64(self.seed.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
     }
 
     /// `len` characters drawn from `alphabet`.
@@ -48,9 +43,7 @@ impl Ids {
                 if out.len() == len {
                     break;
                 }
-                out.push(char::from(
-                    alphabet[(word % alphabet.len() as u64) as usize],
-                ));
+                out.push(char::from(alphabet[(word % alphabet.len() as u64) as usize]));
                 word /= alphabet.len() as u64;
             }
         }
@@ -137,10 +130,7 @@ mod tests {
 
     #[test]
     fn unique_ids_are_stable() {
-        assert_eq!(
-            stable_unique_id("AROA", "111122223333/r"),
-            stable_unique_id("AROA", "111122223333/r")
-        );
+        assert_eq!(stable_unique_id("AROA", "111122223333/r"), stable_unique_id("AROA", "111122223333/r"));
         assert_ne!(stable_unique_id("AROA", "a"), stable_unique_id("AROA", "b"));
         assert_eq!(stable_unique_id("AIDA", "x").len(), 21);
     }

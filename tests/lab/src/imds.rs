@@ -29,9 +29,7 @@ pub fn handle(req: &Request, world: &World) -> Reply {
         return not_found();
     };
     if req.method == "PUT" && req.path == "/latest/api/token" {
-        let ttl = req
-            .header(TTL_HEADER)
-            .and_then(|t| t.trim().parse::<u32>().ok());
+        let ttl = req.header(TTL_HEADER).and_then(|t| t.trim().parse::<u32>().ok());
         let Some(ttl) = ttl.filter(|t| (1..=21_600).contains(t)) else {
             return Reply::new(400, "text/plain", "Bad Request");
         };
@@ -42,19 +40,14 @@ pub fn handle(req: &Request, world: &World) -> Reply {
     if req.method != "GET" {
         return Reply::new(405, "text/plain", "Method Not Allowed");
     }
-    if !req
-        .header(TOKEN_HEADER)
-        .is_some_and(|t| world.imds_token_ok(t))
-    {
+    if !req.header(TOKEN_HEADER).is_some_and(|t| world.imds_token_ok(t)) {
         return Reply::new(401, "text/plain", "Unauthorized");
     }
     let scenario = &world.scenario;
     let path = req.path.as_str();
     match path {
         "/latest/meta-data/instance-id" => Reply::new(200, "text/plain", imds.instance_id.clone()),
-        "/latest/meta-data/placement/region" => {
-            Reply::new(200, "text/plain", scenario.region.clone())
-        }
+        "/latest/meta-data/placement/region" => Reply::new(200, "text/plain", scenario.region.clone()),
         "/latest/meta-data/placement/availability-zone" => {
             Reply::new(200, "text/plain", format!("{}a", scenario.region))
         }
@@ -63,10 +56,7 @@ pub fn handle(req: &Request, world: &World) -> Reply {
         }
         p if p.strip_prefix(CREDENTIALS) == Some(imds.role.as_str()) => {
             let creds = world.issue(
-                Identity::AssumedRole {
-                    role: imds.role.clone(),
-                    session: imds.instance_id.clone(),
-                },
+                Identity::AssumedRole { role: imds.role.clone(), session: imds.instance_id.clone() },
                 SESSION_SECONDS,
             );
             let body = serde_json::json!({
@@ -78,11 +68,7 @@ pub fn handle(req: &Request, world: &World) -> Reply {
                 "Token": creds.session_token,
                 "Expiration": clock::iso8601(creds.expiration),
             });
-            Reply::new(
-                200,
-                "text/plain",
-                serde_json::to_string_pretty(&body).unwrap_or_default(),
-            )
+            Reply::new(200, "text/plain", serde_json::to_string_pretty(&body).unwrap_or_default())
         }
         _ => not_found(),
     }
@@ -105,52 +91,31 @@ mod tests {
         Request {
             method: method.into(),
             path: path.into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).into(), (*v).into()))
-                .collect(),
+            headers: headers.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
             ..Request::default()
         }
     }
 
     #[test]
     fn token_then_credentials() {
-        let world = World::new(
-            Scenario::from_toml_str("[imds]\nrole = \"node\"\ninstance_id = \"i-1\"\n").unwrap(),
-        );
+        let world =
+            World::new(Scenario::from_toml_str("[imds]\nrole = \"node\"\ninstance_id = \"i-1\"\n").unwrap());
         assert_eq!(handle(&req("GET", CREDENTIALS, &[]), &world).status, 401);
-        assert_eq!(
-            handle(&req("PUT", "/latest/api/token", &[]), &world).status,
-            400
-        );
-        let put = handle(
-            &req("PUT", "/latest/api/token", &[(TTL_HEADER, "21600")]),
-            &world,
-        );
+        assert_eq!(handle(&req("PUT", "/latest/api/token", &[]), &world).status, 400);
+        let put = handle(&req("PUT", "/latest/api/token", &[(TTL_HEADER, "21600")]), &world);
         let token = put.text();
         let list = handle(&req("GET", CREDENTIALS, &[(TOKEN_HEADER, &token)]), &world);
         assert_eq!(list.text(), "node");
         let creds = handle(
-            &req(
-                "GET",
-                "/latest/meta-data/iam/security-credentials/node",
-                &[(TOKEN_HEADER, &token)],
-            ),
+            &req("GET", "/latest/meta-data/iam/security-credentials/node", &[(TOKEN_HEADER, &token)]),
             &world,
         );
         let json: serde_json::Value = serde_json::from_slice(&creds.body).unwrap();
         assert_eq!(json["Code"], "Success");
         let key = world.key(json["AccessKeyId"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            key.identity.arn("1"),
-            "arn:aws:sts::1:assumed-role/node/i-1"
-        );
+        assert_eq!(key.identity.arn("1"), "arn:aws:sts::1:assumed-role/node/i-1");
         let other = handle(
-            &req(
-                "GET",
-                "/latest/meta-data/iam/security-credentials/x",
-                &[(TOKEN_HEADER, &token)],
-            ),
+            &req("GET", "/latest/meta-data/iam/security-credentials/x", &[(TOKEN_HEADER, &token)]),
             &world,
         );
         assert_eq!(other.status, 404);

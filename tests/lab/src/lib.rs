@@ -87,8 +87,8 @@ impl Lab {
                 refusing.push(socket);
                 return Ok(port);
             }
-            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-                .context("cannot listen on 127.0.0.1")?;
+            let listener =
+                TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot listen on 127.0.0.1")?;
             listener.set_nonblocking(true)?;
             let port = listener.local_addr()?.port();
             listeners.push((listener, endpoint, fault));
@@ -96,19 +96,14 @@ impl Lab {
         };
         let aws_port = open(Endpoint::Aws, aws_fault)?;
         let agent_port = open(Endpoint::Agent, agent_fault)?;
-        let imds_port = if imds_wanted {
-            Some(open(Endpoint::Imds, Fault::None)?)
-        } else {
-            None
-        };
+        let imds_port = if imds_wanted { Some(open(Endpoint::Imds, Fault::None)?) } else { None };
 
         let urls = pod::Urls {
             aws: format!("http://127.0.0.1:{aws_port}"),
             agent: format!("http://127.0.0.1:{agent_port}/v1/credentials"),
             imds: imds_port.map(|port| format!("http://127.0.0.1:{port}")),
         };
-        let env =
-            pod::prepare(&world, temp.path(), &urls).context("cannot write the pod's files")?;
+        let env = pod::prepare(&world, temp.path(), &urls).context("cannot write the pod's files")?;
 
         let (stop, stopped) = watch::channel(false);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -181,10 +176,7 @@ fn run(
     stopped: watch::Receiver<bool>,
     ready: &std::sync::mpsc::Sender<anyhow::Result<()>>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             let _ = ready.send(Err(e.into()));

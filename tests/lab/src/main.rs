@@ -80,15 +80,8 @@ fn exec(path: &Path, command: &[OsString]) -> ExitCode {
     match status {
         Ok(status) => ExitCode::from(exit_code(status)),
         Err(e) => {
-            eprintln!(
-                "connector-lab: cannot run {}: {e}",
-                program.to_string_lossy()
-            );
-            ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            })
+            eprintln!("connector-lab: cannot run {}: {e}", program.to_string_lossy());
+            ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 })
         }
     }
 }
@@ -106,10 +99,7 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
 fn serve(path: &Path) -> ExitCode {
     // Signal handlers go in before anything is printed, so a supervisor that reads the
     // exports and then sends SIGTERM always gets a clean stop.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(&e),
     };

@@ -39,19 +39,15 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
     set("AWS_ENDPOINT_URL", urls.aws.clone());
     let aws_dir = root.join("home/.aws");
     set("AWS_CONFIG_FILE", path_string(&aws_dir.join("config")));
-    set(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        path_string(&aws_dir.join("credentials")),
-    );
+    set("AWS_SHARED_CREDENTIALS_FILE", path_string(&aws_dir.join("credentials")));
     match &urls.imds {
         Some(url) => set("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.clone()),
         None => set("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
     }
     match pod.source {
         Source::PodIdentity => {
-            let file = root.join(
-                "var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
-            );
+            let file =
+                root.join("var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token");
             write_token(world, &file)?;
             set("AWS_CONTAINER_CREDENTIALS_FULL_URI", urls.agent.clone());
             set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path_string(&file));
@@ -67,10 +63,7 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
         Source::Profile => {
             let (id, secret) = world.user_key(0).unwrap_or_default();
             fs::create_dir_all(&aws_dir)?;
-            fs::write(
-                aws_dir.join("config"),
-                format!("[profile lab]\nregion = {}\n", scenario.region),
-            )?;
+            fs::write(aws_dir.join("config"), format!("[profile lab]\nregion = {}\n", scenario.region))?;
             fs::write(
                 aws_dir.join("credentials"),
                 format!("[lab]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
@@ -133,11 +126,7 @@ fn write_token(world: &World, file: &Path) -> io::Result<()> {
                 &world.ids,
             );
             let content = format!("{}{jwt}{}", spec.prefix, spec.suffix);
-            let mode = if spec.file == TokenFile::Ok {
-                0o644
-            } else {
-                0o000
-            };
+            let mode = if spec.file == TokenFile::Ok { 0o644 } else { 0o000 };
             write_with_mode(file, content.as_bytes(), mode)
         }
     }

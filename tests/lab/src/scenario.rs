@@ -216,11 +216,7 @@ pub struct Agent {
 
 impl Default for Agent {
     fn default() -> Self {
-        Self {
-            fault: FaultKind::None,
-            status: default_status(),
-            body: String::new(),
-        }
+        Self { fault: FaultKind::None, status: default_status(), body: String::new() }
     }
 }
 
@@ -348,22 +344,18 @@ impl Scenario {
 
     /// The token's issuer URL (`https://…`).
     pub fn issuer(&self) -> String {
-        self.pod.token.issuer.clone().unwrap_or_else(|| {
-            format!(
-                "https://oidc.eks.{}.amazonaws.com/id/{DEFAULT_OIDC_ID}",
-                self.region
-            )
-        })
+        self.pod
+            .token
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("https://oidc.eks.{}.amazonaws.com/id/{DEFAULT_OIDC_ID}", self.region))
     }
 
     /// The OIDC providers that exist in IAM (issuer host + path, no scheme).
     pub fn oidc_providers(&self) -> Vec<String> {
         match &self.sts.oidc_providers {
             Some(list) => list.iter().map(|p| strip_scheme(p).to_owned()).collect(),
-            None => vec![format!(
-                "oidc.eks.{}.amazonaws.com/id/{DEFAULT_OIDC_ID}",
-                self.region
-            )],
+            None => vec![format!("oidc.eks.{}.amazonaws.com/id/{DEFAULT_OIDC_ID}", self.region)],
         }
     }
 
@@ -381,11 +373,7 @@ impl Scenario {
     /// The `AWS_ROLE_ARN` an IRSA pod gets.
     pub fn role_arn(&self) -> String {
         self.pod.role_arn.clone().unwrap_or_else(|| {
-            format!(
-                "arn:aws:iam::{}:role/{}",
-                self.account,
-                self.pod.role.as_deref().unwrap_or_default()
-            )
+            format!("arn:aws:iam::{}:role/{}", self.account, self.pod.role.as_deref().unwrap_or_default())
         })
     }
 
@@ -431,10 +419,7 @@ impl Scenario {
             match &self.pod.role {
                 Some(role) => {
                     if !self.roles.iter().any(|r| &r.name == role) {
-                        self.roles.push(Role {
-                            name: role.clone(),
-                            trust: None,
-                        });
+                        self.roles.push(Role { name: role.clone(), trust: None });
                     }
                 }
                 None if source == Source::Irsa && self.pod.role_arn.is_some() => {}
@@ -466,9 +451,7 @@ impl Scenario {
 
 /// `https://host/path` → `host/path`: IAM names OIDC providers without the scheme.
 pub fn strip_scheme(url: &str) -> &str {
-    url.strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or(url)
+    url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url)
 }
 
 fn default_account() -> String {
@@ -529,10 +512,7 @@ mod tests {
     fn pod_role_is_declared_implicitly() {
         let s = Scenario::from_toml_str("[pod]\nsource = \"irsa\"\nrole = \"r\"\n").unwrap();
         assert_eq!(s.roles.len(), 1);
-        assert!(
-            s.trust_of(&s.roles[0])
-                .contains("sts:AssumeRoleWithWebIdentity")
-        );
+        assert!(s.trust_of(&s.roles[0]).contains("sts:AssumeRoleWithWebIdentity"));
         assert_eq!(s.audience(), STS_AUDIENCE);
         assert_eq!(s.role_arn(), "arn:aws:iam::111122223333:role/r");
     }

@@ -33,11 +33,7 @@ fn handle(ctx: &Context<'_>) -> Result<String, AwsError> {
 
 fn get_caller_identity(ctx: &Context<'_>) -> Result<String, AwsError> {
     let caller = ctx.caller.ok_or_else(|| {
-        AwsError::new(
-            403,
-            "MissingAuthenticationToken",
-            "Request is missing Authentication Token",
-        )
+        AwsError::new(403, "MissingAuthenticationToken", "Request is missing Authentication Token")
     })?;
     let account = &ctx.world.scenario.account;
     let mut xml = Xml::default();
@@ -95,21 +91,11 @@ fn assume_role_with_web_identity(ctx: &Context<'_>) -> Result<String, AwsError> 
         return Err(AwsError::new(
             400,
             "ExpiredTokenException",
-            format!(
-                "Token expired: current date/time {now} must be before the expiration date/time{exp}"
-            ),
+            format!("Token expired: current date/time {now} must be before the expiration date/time{exp}"),
         ));
     }
-    let Some(audience) = claims
-        .aud
-        .iter()
-        .find(|aud| scenario.sts.oidc_client_ids.contains(aud))
-    else {
-        return Err(AwsError::new(
-            400,
-            "InvalidIdentityToken",
-            "Incorrect token audience",
-        ));
+    let Some(audience) = claims.aud.iter().find(|aud| scenario.sts.oidc_client_ids.contains(aud)) else {
+        return Err(AwsError::new(400, "InvalidIdentityToken", "Incorrect token audience"));
     };
     let provider_arn = format!("arn:aws:iam::{}:oidc-provider/{provider}", scenario.account);
     let subject = claims.sub.clone().unwrap_or_default();
@@ -138,10 +124,7 @@ fn assume_role_with_web_identity(ctx: &Context<'_>) -> Result<String, AwsError> 
             "Not authorized to perform sts:AssumeRoleWithWebIdentity",
         ));
     }
-    let identity = Identity::AssumedRole {
-        role: role.to_owned(),
-        session: session.to_owned(),
-    };
+    let identity = Identity::AssumedRole { role: role.to_owned(), session: session.to_owned() };
     let creds = world.issue(identity.clone(), lifetime);
     let mut xml = Xml::default();
     xml.open("Credentials")
@@ -152,10 +135,7 @@ fn assume_role_with_web_identity(ctx: &Context<'_>) -> Result<String, AwsError> 
         .close("Credentials")
         .leaf("SubjectFromWebIdentityToken", &subject)
         .open("AssumedRoleUser")
-        .leaf(
-            "AssumedRoleId",
-            &format!("{}:{session}", role_id(&scenario.account, role)),
-        )
+        .leaf("AssumedRoleId", &format!("{}:{session}", role_id(&scenario.account, role)))
         .leaf("Arn", &identity.arn(&scenario.account))
         .close("AssumedRoleUser")
         .leaf("Provider", &provider_arn)
@@ -196,9 +176,8 @@ fn role_name(arn: &str) -> Option<&str> {
     let ["arn", partition, "iam", "", account, resource] = parts.as_slice() else {
         return None;
     };
-    let well_formed = partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit());
+    let well_formed =
+        partition.starts_with("aws") && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
     (well_formed && !name.is_empty()).then_some(name)
 }
@@ -208,10 +187,7 @@ fn check_session_name(session: &str) -> Result<(), AwsError> {
         "Member must have length greater than or equal to 2"
     } else if session.chars().count() > 64 {
         "Member must have length less than or equal to 64"
-    } else if !session
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
+    } else if !session.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)) {
         "Member must satisfy regular expression pattern: [\\w+=,.@-]*"
     } else {
         return Ok(());
@@ -253,11 +229,7 @@ mod tests {
             .append_pair("RoleSessionName", "web-identity-token-1")
             .append_pair("WebIdentityToken", token)
             .finish();
-        let req = crate::exchange::Request {
-            method: "POST".into(),
-            body: body.into(),
-            ..Default::default()
-        };
+        let req = crate::exchange::Request { method: "POST".into(), body: body.into(), ..Default::default() };
         let params = Params::of(&req);
         assume_role_with_web_identity(&Context {
             action: "AssumeRoleWithWebIdentity",
@@ -274,7 +246,9 @@ mod tests {
         let world = World::new(Scenario::from_toml_str(IRSA).unwrap());
         let token = jwt(&world, "sts.amazonaws.com", 3600, "xpander-connector");
         let xml = call(&world, ARN, &token).unwrap();
-        assert!(xml.contains("<Arn>arn:aws:sts::111122223333:assumed-role/xpander-base-role/web-identity-token-1</Arn>"));
+        assert!(xml.contains(
+            "<Arn>arn:aws:sts::111122223333:assumed-role/xpander-base-role/web-identity-token-1</Arn>"
+        ));
         assert!(xml.contains("<SubjectFromWebIdentityToken>system:serviceaccount:xpander:xpander-connector</SubjectFromWebIdentityToken>"));
         assert!(xml.contains("<AccessKeyId>ASIA"));
     }
@@ -285,38 +259,24 @@ mod tests {
         let good = jwt(&world, "sts.amazonaws.com", 3600, "xpander-connector");
         let code = |r: Result<String, AwsError>| r.unwrap_err().code;
         let err = call(&world, "arn:aws:iam::::1234567890:role/example", &good).unwrap_err();
-        assert_eq!(
-            (err.code.as_str(), err.message.as_str()),
-            ("ValidationError", "Request ARN is invalid")
-        );
+        assert_eq!((err.code.as_str(), err.message.as_str()), ("ValidationError", "Request ARN is invalid"));
         assert_eq!(code(call(&world, ARN, "Bearer x")), "InvalidIdentityToken");
         let expired = jwt(&world, "sts.amazonaws.com", -60, "xpander-connector");
         let err = call(&world, ARN, &expired).unwrap_err();
         assert_eq!(err.code, "ExpiredTokenException");
         assert!(err.message.starts_with("Token expired: current date/time "));
         let wrong_aud = jwt(&world, "pods.eks.amazonaws.com", 3600, "xpander-connector");
-        assert_eq!(
-            call(&world, ARN, &wrong_aud).unwrap_err().message,
-            "Incorrect token audience"
-        );
+        assert_eq!(call(&world, ARN, &wrong_aud).unwrap_err().message, "Incorrect token audience");
         let other_sa = jwt(&world, "sts.amazonaws.com", 3600, "other");
         let err = call(&world, ARN, &other_sa).unwrap_err();
         assert_eq!((err.status, err.code.as_str()), (403, "AccessDenied"));
-        assert_eq!(
-            code(call(
-                &world,
-                "arn:aws:iam::111122223333:role/missing",
-                &good
-            )),
-            "AccessDenied"
-        );
+        assert_eq!(code(call(&world, "arn:aws:iam::111122223333:role/missing", &good)), "AccessDenied");
     }
 
     #[test]
     fn missing_provider() {
-        let world = World::new(
-            Scenario::from_toml_str(&format!("{IRSA}[sts]\noidc_providers = []\n")).unwrap(),
-        );
+        let world =
+            World::new(Scenario::from_toml_str(&format!("{IRSA}[sts]\noidc_providers = []\n")).unwrap());
         let token = jwt(&world, "sts.amazonaws.com", 3600, "xpander-connector");
         let err = call(&world, ARN, &token).unwrap_err();
         assert_eq!(
@@ -327,10 +287,7 @@ mod tests {
 
     #[test]
     fn parameter_validation() {
-        assert_eq!(
-            role_name("arn:aws:iam::111122223333:role/a/b/name"),
-            Some("name")
-        );
+        assert_eq!(role_name("arn:aws:iam::111122223333:role/a/b/name"), Some("name"));
         assert_eq!(role_name("arn:aws:iam::111122223333:user/x"), None);
         assert!(check_session_name("a b").is_err());
         assert!(check_session_name("eks-c-p-1").is_ok());

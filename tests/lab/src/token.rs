@@ -32,11 +32,7 @@ pub struct Spec<'a> {
 /// signature.
 pub fn make(spec: &Spec<'_>, ids: &Ids) -> String {
     let exp = spec.now + spec.expires_in;
-    let iat = if spec.expires_in > 0 {
-        spec.now - 60
-    } else {
-        exp - 86_400
-    };
+    let iat = if spec.expires_in > 0 { spec.now - 60 } else { exp - 86_400 };
     let header = json!({"alg": "RS256", "kid": "lab"});
     let claims = json!({
         "aud": [spec.audience],
@@ -92,9 +88,7 @@ pub enum ParseError {
     #[error("token is malformed: token contains an invalid number of segments")]
     Segments,
     /// A segment is not base64url.
-    #[error(
-        "token is malformed: could not base64 decode {part}: illegal base64 data at input byte {at}"
-    )]
+    #[error("token is malformed: could not base64 decode {part}: illegal base64 data at input byte {at}")]
     Base64 {
         /// `header` or `claim`.
         part: &'static str,
@@ -133,21 +127,12 @@ fn decode_segment(segment: &str, part: &'static str) -> Result<Value, ParseError
         return Err(ParseError::Base64 { part, at });
     }
     if segment.len() % 4 == 1 {
-        return Err(ParseError::Base64 {
-            part,
-            at: segment.len() - 1,
-        });
+        return Err(ParseError::Base64 { part, at: segment.len() - 1 });
     }
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|_| ParseError::Base64 {
-            part,
-            at: segment.len().saturating_sub(1),
-        })?;
-    serde_json::from_slice(&bytes).map_err(|e| ParseError::Json {
-        part,
-        detail: go_json_error(&bytes, &e),
-    })
+        .map_err(|_| ParseError::Base64 { part, at: segment.len().saturating_sub(1) })?;
+    serde_json::from_slice(&bytes).map_err(|e| ParseError::Json { part, detail: go_json_error(&bytes, &e) })
 }
 
 fn is_base64url(b: u8) -> bool {
@@ -165,10 +150,7 @@ fn go_json_error(bytes: &[u8], err: &serde_json::Error) -> String {
         .or_else(|| bytes.iter().find(|b| !b.is_ascii_whitespace()))
         .copied()
         .unwrap_or(b'?');
-    format!(
-        "invalid character '{}' looking for beginning of value",
-        char::from(bad).escape_default()
-    )
+    format!("invalid character '{}' looking for beginning of value", char::from(bad).escape_default())
 }
 
 fn claims_of(value: &Value) -> Result<Claims, ParseError> {
@@ -201,11 +183,7 @@ fn claims_of(value: &Value) -> Result<Claims, ParseError> {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| bad("aud", "string"))
-            })
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad("aud", "string")))
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(bad("aud", "jwt.ClaimStrings")),
     };
@@ -264,16 +242,10 @@ mod tests {
         let claims = parse(&token).unwrap();
         assert_eq!(claims.aud, ["pods.eks.amazonaws.com"]);
         assert_eq!(claims.exp, Some(1_700_003_600));
-        assert_eq!(
-            claims.sub.as_deref(),
-            Some("system:serviceaccount:xpander:xpander-connector")
-        );
+        assert_eq!(claims.sub.as_deref(), Some("system:serviceaccount:xpander:xpander-connector"));
         assert_eq!(claims.service_account.as_deref(), Some("xpander-connector"));
         assert_eq!(basic_claim_errors(&claims, 1_700_000_000), None);
-        assert_eq!(
-            basic_claim_errors(&claims, 1_700_003_600).as_deref(),
-            Some("token is expired")
-        );
+        assert_eq!(basic_claim_errors(&claims, 1_700_003_600).as_deref(), Some("token is expired"));
     }
 
     #[test]
@@ -288,13 +260,7 @@ mod tests {
     #[test]
     fn other_malformations() {
         assert_eq!(parse("abc").unwrap_err(), ParseError::Segments);
-        assert!(matches!(
-            parse("e30.AAAAA.x").unwrap_err(),
-            ParseError::Base64 {
-                part: "claim",
-                at: 4
-            }
-        ));
+        assert!(matches!(parse("e30.AAAAA.x").unwrap_err(), ParseError::Base64 { part: "claim", at: 4 }));
         let not_json = format!("{}.e30.x", URL_SAFE_NO_PAD.encode("hello"));
         assert!(
             parse(&not_json)
@@ -302,10 +268,7 @@ mod tests {
                 .to_string()
                 .contains("could not JSON decode header: invalid character 'h'")
         );
-        let string_aud = format!(
-            "e30.{}.x",
-            URL_SAFE_NO_PAD.encode(r#"{"aud":"a","exp":1.5}"#)
-        );
+        let string_aud = format!("e30.{}.x", URL_SAFE_NO_PAD.encode(r#"{"aud":"a","exp":1.5}"#));
         let claims = parse(&string_aud).unwrap();
         assert_eq!(claims.aud, ["a"]);
         assert_eq!(claims.exp, Some(1));

@@ -51,22 +51,15 @@ fn matches_statement(statement: &Value, ask: &Ask<'_>) -> bool {
         _ => false,
     };
     action_ok
-        && statement
-            .get("Principal")
-            .is_some_and(|p| matches_principal(p, ask))
-        && statement
-            .get("Condition")
-            .is_none_or(|c| matches_conditions(c, ask.context))
+        && statement.get("Principal").is_some_and(|p| matches_principal(p, ask))
+        && statement.get("Condition").is_none_or(|c| matches_conditions(c, ask.context))
 }
 
 fn matches_principal(principal: &Value, ask: &Ask<'_>) -> bool {
     match principal {
         Value::String(s) => s == "*",
         Value::Object(map) => map.iter().any(|(kind, ids)| {
-            kind == ask.principal_type
-                && strings(ids)
-                    .iter()
-                    .any(|id| id == "*" || id == ask.principal)
+            kind == ask.principal_type && strings(ids).iter().any(|id| id == "*" || id == ask.principal)
         }),
         _ => false,
     }
@@ -81,10 +74,7 @@ fn matches_conditions(conditions: &Value, context: &[(String, Vec<String>)]) -> 
             return false;
         };
         keys.iter().all(|(key, wanted)| {
-            let actual = context
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v.as_slice());
+            let actual = context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice());
             condition(operator, actual, &strings(wanted))
         })
     })
@@ -121,11 +111,7 @@ fn condition(operator: &str, actual: Option<&[String]>, wanted: &[String]) -> bo
         _ => return set == Some(false) || if_exists || negated,
     };
     let hit = |v: &String| wanted.iter().any(|p| test(p, v));
-    let matched = if set == Some(false) {
-        values.iter().all(hit)
-    } else {
-        values.iter().any(hit)
-    };
+    let matched = if set == Some(false) { values.iter().all(hit) } else { values.iter().any(hit) };
     matched != negated
 }
 
@@ -133,11 +119,7 @@ fn condition(operator: &str, actual: Option<&[String]>, wanted: &[String]) -> bo
 fn strings(value: &Value) -> Vec<String> {
     match value {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
+        Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
         _ => Vec::new(),
     }
 }
@@ -145,11 +127,7 @@ fn strings(value: &Value) -> Vec<String> {
 /// IAM's wildcard match: `*` any run, `?` any one character.
 fn glob(pattern: &str, value: &str, ignore_case: bool) -> bool {
     let fold = |s: &str| -> Vec<char> {
-        if ignore_case {
-            s.to_lowercase().chars().collect()
-        } else {
-            s.chars().collect()
-        }
+        if ignore_case { s.to_lowercase().chars().collect() } else { s.chars().collect() }
     };
     let (p, v) = (fold(pattern), fold(value));
     let (mut pi, mut vi) = (0, 0);
@@ -199,10 +177,7 @@ mod tests {
     fn context(sub: &str, aud: &[&str]) -> Vec<(String, Vec<String>)> {
         vec![
             (format!("{PROVIDER}:sub"), vec![sub.to_owned()]),
-            (
-                format!("{PROVIDER}:aud"),
-                aud.iter().map(|s| (*s).to_owned()).collect(),
-            ),
+            (format!("{PROVIDER}:aud"), aud.iter().map(|s| (*s).to_owned()).collect()),
         ]
     }
 
@@ -225,11 +200,7 @@ mod tests {
     fn string_equals_on_sub_and_aud() {
         let policy = irsa_policy("StringEquals", SUB);
         assert!(web(&policy, SUB, &["sts.amazonaws.com"]));
-        assert!(!web(
-            &policy,
-            "system:serviceaccount:xpander:other",
-            &["sts.amazonaws.com"]
-        ));
+        assert!(!web(&policy, "system:serviceaccount:xpander:other", &["sts.amazonaws.com"]));
         assert!(!web(&policy, SUB, &["pods.eks.amazonaws.com"]));
     }
 
@@ -237,11 +208,7 @@ mod tests {
     fn string_like_wildcards() {
         let policy = irsa_policy("StringLike", "system:serviceaccount:xpander:*");
         assert!(web(&policy, SUB, &["sts.amazonaws.com"]));
-        assert!(!web(
-            &policy,
-            "system:serviceaccount:default:x",
-            &["sts.amazonaws.com"]
-        ));
+        assert!(!web(&policy, "system:serviceaccount:default:x", &["sts.amazonaws.com"]));
     }
 
     #[test]
@@ -262,16 +229,8 @@ mod tests {
     #[test]
     fn operators_with_qualifiers() {
         let v = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
-        assert!(condition(
-            "ForAnyValue:StringEquals",
-            Some(&v(&["a", "b"])),
-            &v(&["b"])
-        ));
-        assert!(!condition(
-            "ForAllValues:StringEquals",
-            Some(&v(&["a", "b"])),
-            &v(&["b"])
-        ));
+        assert!(condition("ForAnyValue:StringEquals", Some(&v(&["a", "b"])), &v(&["b"])));
+        assert!(!condition("ForAllValues:StringEquals", Some(&v(&["a", "b"])), &v(&["b"])));
         assert!(condition("StringEqualsIfExists", None, &v(&["b"])));
         assert!(!condition("StringEquals", None, &v(&["b"])));
         assert!(condition("StringNotEquals", Some(&v(&["a"])), &v(&["b"])));

@@ -115,31 +115,19 @@ impl World {
         let ids = Ids::default();
         let mut state = State::default();
         for user in &scenario.users {
-            let id = user
-                .access_key_id
-                .clone()
-                .unwrap_or_else(|| ids.access_key_id("AKIA"));
-            let secret = user
-                .secret_access_key
-                .clone()
-                .unwrap_or_else(|| ids.secret_access_key());
+            let id = user.access_key_id.clone().unwrap_or_else(|| ids.access_key_id("AKIA"));
+            let secret = user.secret_access_key.clone().unwrap_or_else(|| ids.secret_access_key());
             state.keys.insert(
                 id.clone(),
                 Key {
                     session_token: None,
-                    identity: Identity::User {
-                        name: user.name.clone(),
-                    },
+                    identity: Identity::User { name: user.name.clone() },
                     expires: None,
                 },
             );
             state.user_keys.push((id, secret));
         }
-        Self {
-            scenario,
-            ids,
-            state: Mutex::new(state),
-        }
+        Self { scenario, ids, state: Mutex::new(state) }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -203,21 +191,14 @@ mod tests {
 
     #[test]
     fn users_get_keys_and_sessions_are_distinct() {
-        let scenario = Scenario::from_toml_str(
-            "[[user]]\nname = \"ci\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n",
-        )
-        .unwrap();
+        let scenario =
+            Scenario::from_toml_str("[[user]]\nname = \"ci\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n")
+                .unwrap();
         let world = World::new(scenario);
         let (id, _) = world.user_key(0).unwrap();
         assert_eq!(id, "AKIAIOSFODNN7EXAMPLE");
-        assert_eq!(
-            world.key(&id).unwrap().identity.arn("1"),
-            "arn:aws:iam::1:user/ci"
-        );
-        let who = Identity::AssumedRole {
-            role: "r".into(),
-            session: "s".into(),
-        };
+        assert_eq!(world.key(&id).unwrap().identity.arn("1"), "arn:aws:iam::1:user/ci");
+        let who = Identity::AssumedRole { role: "r".into(), session: "s".into() };
         let a = world.issue(who.clone(), 60);
         let b = world.issue(who.clone(), 60);
         assert_ne!(a.secret_access_key, b.secret_access_key);

@@ -18,18 +18,13 @@ fn scenario(name: &str) -> Scenario {
 }
 
 fn env(lab: &Lab, name: &str) -> Option<String> {
-    lab.pod_env()
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    lab.pod_env().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// One HTTP/1.1 request over a raw socket; returns (status, body).
 fn http(url: &str, method: &str, headers: &[(&str, &str)]) -> std::io::Result<(u16, String)> {
     let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let mut stream = TcpStream::connect(host)?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
@@ -42,10 +37,7 @@ fn http(url: &str, method: &str, headers: &[(&str, &str)]) -> std::io::Result<(u
     stream.read_to_end(&mut response)?;
     let text = String::from_utf8_lossy(&response).into_owned();
     let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     Ok((status, body))
 }
 
@@ -68,17 +60,8 @@ fn every_scenario_file_starts_and_gives_the_base_environment() {
         let scenario = Scenario::from_file(&path).unwrap();
         assert!(!scenario.description.is_empty(), "{}", path.display());
         let lab = Lab::start(scenario).unwrap();
-        for name in [
-            "AWS_REGION",
-            "AWS_ENDPOINT_URL",
-            "AWS_CONFIG_FILE",
-            "AWS_SHARED_CREDENTIALS_FILE",
-        ] {
-            assert!(
-                env(&lab, name).is_some(),
-                "{name} missing in {}",
-                path.display()
-            );
+        for name in ["AWS_REGION", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"] {
+            assert!(env(&lab, name).is_some(), "{name} missing in {}", path.display());
         }
         assert!(
             env(&lab, "AWS_EC2_METADATA_DISABLED").is_some()
@@ -100,13 +83,7 @@ fn agent_hands_out_credentials_sts_knows() {
     let (status, body) = agent(&lab, &token(&lab));
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    for field in [
-        "AccessKeyId",
-        "SecretAccessKey",
-        "Token",
-        "AccountId",
-        "Expiration",
-    ] {
+    for field in ["AccessKeyId", "SecretAccessKey", "Token", "AccountId", "Expiration"] {
         assert!(json[field].is_string(), "{field} in {body}");
     }
     assert_eq!(json["AccountId"], "111122223333");
@@ -134,10 +111,7 @@ fn agent_refusals() {
     let (status, body) = agent(&lab, &token(&lab));
     assert_eq!(
         (status, body.as_str()),
-        (
-            400,
-            "Service account token failed basic claim validations: token is expired\n"
-        )
+        (400, "Service account token failed basic claim validations: token is expired\n")
     );
 
     let lab = Lab::start(scenario("token-audience-mismatch")).unwrap();
@@ -148,10 +122,7 @@ fn agent_refusals() {
     let lab = Lab::start(scenario("agent-error")).unwrap();
     let (status, body) = agent(&lab, "x");
     assert_eq!(status, 500);
-    assert!(
-        body.contains("unable to fetch credentials from EKS Auth"),
-        "{body}"
-    );
+    assert!(body.contains("unable to fetch credentials from EKS Auth"), "{body}");
 }
 
 #[test]
@@ -162,13 +133,7 @@ fn agent_faults() {
 
     let lab = Lab::start(scenario("agent-hang")).unwrap();
     let err = http(&lab.agent_url(), "GET", &[("Authorization", "x")]).unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "{err}"
-    );
+    assert!(matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut), "{err}");
     assert_eq!(lab.calls().len(), 1, "the hanging request was read");
 
     let lab = Lab::start(scenario("agent-garbage")).unwrap();
@@ -189,15 +154,11 @@ fn pod_files_follow_the_scenario() {
     let lab = Lab::start(scenario("token-file-unreadable")).unwrap();
     let file = env(&lab, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").unwrap();
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0
-    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0);
 
     let lab = Lab::start(scenario("healthy-profile")).unwrap();
     assert_eq!(env(&lab, "AWS_PROFILE").as_deref(), Some("lab"));
-    let credentials =
-        std::fs::read_to_string(env(&lab, "AWS_SHARED_CREDENTIALS_FILE").unwrap()).unwrap();
+    let credentials = std::fs::read_to_string(env(&lab, "AWS_SHARED_CREDENTIALS_FILE").unwrap()).unwrap();
     assert!(credentials.contains("[lab]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"));
     assert!(env(&lab, "AWS_ACCESS_KEY_ID").is_none());
 
@@ -208,17 +169,11 @@ fn pod_files_follow_the_scenario() {
     );
 
     let lab = Lab::start(scenario("conflicting-credential-sources")).unwrap();
-    assert_eq!(
-        env(&lab, "AWS_ACCESS_KEY_ID").as_deref(),
-        Some("AKIAIOSFODNN7EXAMPLE")
-    );
+    assert_eq!(env(&lab, "AWS_ACCESS_KEY_ID").as_deref(), Some("AKIAIOSFODNN7EXAMPLE"));
     assert!(env(&lab, "AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some());
 
     let lab = Lab::start(scenario("role-arn-invalid")).unwrap();
-    assert_eq!(
-        env(&lab, "AWS_ROLE_ARN").as_deref(),
-        Some("arn:aws:iam::::1234567890:role/example")
-    );
+    assert_eq!(env(&lab, "AWS_ROLE_ARN").as_deref(), Some("arn:aws:iam::::1234567890:role/example"));
 }
 
 #[test]
@@ -228,10 +183,7 @@ fn malformed_requests_get_aws_errors() {
     assert_eq!(status, 400);
     assert!(body.contains("<Code>MissingAction</Code>"), "{body}");
     let (status, body) = http(
-        &format!(
-            "{}/?Action=GetCallerIdentity&Version=2011-06-15",
-            lab.aws_url()
-        ),
+        &format!("{}/?Action=GetCallerIdentity&Version=2011-06-15", lab.aws_url()),
         "GET",
         &[("Authorization", "AWS4-HMAC-SHA256 nonsense")],
     )
@@ -249,16 +201,16 @@ fn exec_runs_the_command_as_the_pod() {
     let out = binary()
         .arg("exec")
         .arg(scenarios_dir().join("healthy-irsa.toml"))
-        .args(["--", "sh", "-c", "test -s \"$AWS_WEB_IDENTITY_TOKEN_FILE\" && echo \"$AWS_REGION ${LAB_SECRET:-clean}\"; exit 3"])
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "test -s \"$AWS_WEB_IDENTITY_TOKEN_FILE\" && echo \"$AWS_REGION ${LAB_SECRET:-clean}\"; exit 3",
+        ])
         .env("LAB_SECRET", "leaked")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "us-west-1 clean\n");
 }
 
@@ -272,10 +224,7 @@ fn bad_usage_and_bad_scenarios_exit_2() {
     let out = binary().arg("serve").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("bad.toml") && stderr.contains("line 3"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("bad.toml") && stderr.contains("line 3"), "{stderr}");
 }
 
 #[test]

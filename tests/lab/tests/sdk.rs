@@ -28,11 +28,7 @@ fn lab(source: &str, extra: &str) -> Lab {
 }
 
 fn env(lab: &Lab, name: &str) -> String {
-    lab.pod_env()
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .unwrap_or_else(|| panic!("{name} not in pod_env"))
-        .1
+    lab.pod_env().into_iter().find(|(k, _)| k == name).unwrap_or_else(|| panic!("{name} not in pod_env")).1
 }
 
 fn client(lab: &Lab, credentials: Option<Credentials>) -> Client {
@@ -41,11 +37,7 @@ fn client(lab: &Lab, credentials: Option<Credentials>) -> Client {
         .region(Region::new("us-west-1"))
         .endpoint_url(lab.aws_url())
         .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(2))
-                .build(),
-        );
+        .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(2)).build());
     if let Some(credentials) = credentials {
         config = config.credentials_provider(credentials);
     }
@@ -53,13 +45,7 @@ fn client(lab: &Lab, credentials: Option<Credentials>) -> Client {
 }
 
 fn static_keys(lab: &Lab) -> Credentials {
-    Credentials::new(
-        env(lab, "AWS_ACCESS_KEY_ID"),
-        env(lab, "AWS_SECRET_ACCESS_KEY"),
-        None,
-        None,
-        "lab",
-    )
+    Credentials::new(env(lab, "AWS_ACCESS_KEY_ID"), env(lab, "AWS_SECRET_ACCESS_KEY"), None, None, "lab")
 }
 
 const USER: &str = "[[user]]\nname = \"xpander-ci\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n";
@@ -67,36 +53,21 @@ const USER: &str = "[[user]]\nname = \"xpander-ci\"\naccess_key_id = \"AKIAIOSFO
 #[tokio::test]
 async fn get_caller_identity_as_a_user() {
     let lab = lab("static", USER);
-    let out = client(&lab, Some(static_keys(&lab)))
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap();
+    let out = client(&lab, Some(static_keys(&lab))).get_caller_identity().send().await.unwrap();
     assert_eq!(out.arn(), Some("arn:aws:iam::111122223333:user/xpander-ci"));
     assert_eq!(out.account(), Some("111122223333"));
     assert!(out.user_id().unwrap().starts_with("AIDA"));
     let call = lab.calls().pop().unwrap();
     assert_eq!(
-        (
-            call.endpoint.as_str(),
-            call.service.as_str(),
-            call.action.as_str()
-        ),
+        (call.endpoint.as_str(), call.service.as_str(), call.action.as_str()),
         ("aws", "sts", "GetCallerIdentity")
     );
     assert_eq!(call.access_key_id.as_deref(), Some("AKIAIOSFODNN7EXAMPLE"));
 }
 
 async fn caller_error(lab: &Lab, credentials: Credentials) -> (String, String) {
-    let err = client(lab, Some(credentials))
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap_err();
-    (
-        err.code().unwrap_or_default().to_owned(),
-        err.message().unwrap_or_default().to_owned(),
-    )
+    let err = client(lab, Some(credentials)).get_caller_identity().send().await.unwrap_err();
+    (err.code().unwrap_or_default().to_owned(), err.message().unwrap_or_default().to_owned())
 }
 
 #[tokio::test]
@@ -111,40 +82,23 @@ async fn key_problems() {
         )
     );
     for (reject, code, message) in [
-        (
-            "invalid",
-            "InvalidClientTokenId",
-            "The security token included in the request is invalid.",
-        ),
-        (
-            "expired",
-            "ExpiredToken",
-            "The security token included in the request is expired",
-        ),
+        ("invalid", "InvalidClientTokenId", "The security token included in the request is invalid."),
+        ("expired", "ExpiredToken", "The security token included in the request is expired"),
         (
             "signature",
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         ),
     ] {
-        let lab = self::lab(
-            "static",
-            &format!("{USER}[sts]\nreject_keys = \"{reject}\"\n"),
-        );
+        let lab = self::lab("static", &format!("{USER}[sts]\nreject_keys = \"{reject}\"\n"));
         let keys = static_keys(&lab);
-        assert_eq!(
-            caller_error(&lab, keys).await,
-            (code.to_owned(), message.to_owned())
-        );
+        assert_eq!(caller_error(&lab, keys).await, (code.to_owned(), message.to_owned()));
     }
 }
 
 #[tokio::test]
 async fn region_disabled() {
-    let lab = lab(
-        "static",
-        &format!("{USER}[sts]\ndisabled_regions = [\"us-west-1\"]\n"),
-    );
+    let lab = lab("static", &format!("{USER}[sts]\ndisabled_regions = [\"us-west-1\"]\n"));
     let keys = static_keys(&lab);
     assert_eq!(
         caller_error(&lab, keys).await,
@@ -171,10 +125,7 @@ async fn web_identity(
         .await
         .map_err(|e| {
             let e = e.into_service_error();
-            (
-                e.code().unwrap_or_default().to_owned(),
-                e.message().unwrap_or_default().to_owned(),
-            )
+            (e.code().unwrap_or_default().to_owned(), e.message().unwrap_or_default().to_owned())
         })
 }
 
@@ -183,10 +134,7 @@ async fn web_identity_success_then_caller_identity() {
     let lab = lab("irsa", "");
     let out = web_identity(&lab).await.unwrap();
     let user = out.assumed_role_user().unwrap();
-    assert_eq!(
-        user.arn(),
-        "arn:aws:sts::111122223333:assumed-role/xpander-base-role/connector-doctor"
-    );
+    assert_eq!(user.arn(), "arn:aws:sts::111122223333:assumed-role/xpander-base-role/connector-doctor");
     assert!(user.assumed_role_id().starts_with("AROA"));
     assert_eq!(
         out.subject_from_web_identity_token(),
@@ -208,22 +156,12 @@ async fn web_identity_success_then_caller_identity() {
         None,
         "web-identity",
     );
-    let me = client(&lab, Some(session))
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        me.arn(),
-        Some("arn:aws:sts::111122223333:assumed-role/xpander-base-role/connector-doctor")
-    );
+    let me = client(&lab, Some(session)).get_caller_identity().send().await.unwrap();
+    assert_eq!(me.arn(), Some("arn:aws:sts::111122223333:assumed-role/xpander-base-role/connector-doctor"));
     assert!(me.user_id().unwrap().ends_with(":connector-doctor"));
     // A second session gets different secrets.
     let again = web_identity(&lab).await.unwrap();
-    assert_ne!(
-        again.credentials().unwrap().secret_access_key(),
-        creds.secret_access_key()
-    );
+    assert_ne!(again.credentials().unwrap().secret_access_key(), creds.secret_access_key());
 }
 
 #[tokio::test]
@@ -263,19 +201,12 @@ async fn web_identity_errors() {
     for (pod_line, extra, code, message) in cases {
         let text = BASE.replace("[pod]", &format!("[pod]\nsource = \"irsa\"\n{pod_line}")) + extra;
         let lab = Lab::start(Scenario::from_toml_str(&text).unwrap()).unwrap();
-        assert_eq!(
-            web_identity(&lab).await.unwrap_err(),
-            (code.to_owned(), message.to_owned()),
-            "{extra}"
-        );
+        assert_eq!(web_identity(&lab).await.unwrap_err(), (code.to_owned(), message.to_owned()), "{extra}");
     }
     let lab = lab("irsa", "[pod.token]\nexpires_in_seconds = -60\n");
     let (code, message) = web_identity(&lab).await.unwrap_err();
     assert_eq!(code, "ExpiredTokenException");
-    assert!(
-        message.starts_with("Token expired: current date/time "),
-        "{message}"
-    );
+    assert!(message.starts_with("Token expired: current date/time "), "{message}");
 }
 
 #[tokio::test]
@@ -288,11 +219,7 @@ async fn endpoint_faults_fail_the_sdk() {
     ] {
         let lab = lab("static", &format!("{USER}[sts]\n{fault}\n"));
         let started = std::time::Instant::now();
-        let err = client(&lab, Some(static_keys(&lab)))
-            .get_caller_identity()
-            .send()
-            .await
-            .unwrap_err();
+        let err = client(&lab, Some(static_keys(&lab))).get_caller_identity().send().await.unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5), "{fault}");
         if fault.contains("503") {
             assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
@@ -310,19 +237,11 @@ async fn imds_credentials_through_the_sdk_provider() {
         "[imds]\nrole = \"eksctl-xpander-prod-nodegroup-NodeInstanceRole-1A2B3C4D5E6F\"\ninstance_id = \"i-0abc1234def567890\"\n",
     );
     let endpoint = env(&lab, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    let imds = aws_config::imds::Client::builder()
-        .endpoint(endpoint)
-        .unwrap()
-        .build();
-    let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
-        .imds_client(imds)
-        .build();
+    let imds = aws_config::imds::Client::builder().endpoint(endpoint).unwrap().build();
+    let provider =
+        aws_config::imds::credentials::ImdsCredentialsProvider::builder().imds_client(imds).build();
     let creds = provider.provide_credentials().await.unwrap();
-    let me = client(&lab, Some(creds))
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap();
+    let me = client(&lab, Some(creds)).get_caller_identity().send().await.unwrap();
     assert_eq!(
         me.arn(),
         Some(
@@ -330,8 +249,5 @@ async fn imds_credentials_through_the_sdk_provider() {
         )
     );
     let actions: Vec<String> = lab.calls().into_iter().map(|c| c.action).collect();
-    assert!(
-        actions.contains(&"PUT /latest/api/token".to_owned()),
-        "{actions:?}"
-    );
+    assert!(actions.contains(&"PUT /latest/api/token".to_owned()), "{actions:?}");
 }

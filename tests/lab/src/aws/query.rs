@@ -10,12 +10,10 @@ pub struct Params(Vec<(String, String)>);
 impl Params {
     /// Collects the parameters of a request.
     pub fn of(req: &Request) -> Self {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(req.query.as_bytes())
-            .into_owned()
-            .collect();
-        let is_form = req
-            .header("content-type")
-            .is_none_or(|t| t.starts_with("application/x-www-form-urlencoded"));
+        let mut pairs: Vec<(String, String)> =
+            form_urlencoded::parse(req.query.as_bytes()).into_owned().collect();
+        let is_form =
+            req.header("content-type").is_none_or(|t| t.starts_with("application/x-www-form-urlencoded"));
         if req.method == "POST" && is_form {
             pairs.extend(form_urlencoded::parse(&req.body).into_owned());
         }
@@ -24,10 +22,7 @@ impl Params {
 
     /// The first value of a parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -45,11 +40,7 @@ pub struct AwsError {
 impl AwsError {
     /// An error with AWS's status for it.
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-        }
+        Self { status, code: code.to_owned(), message: message.into() }
     }
 
     /// `ValidationError` (400).
@@ -110,15 +101,12 @@ fn escape_into(out: &mut String, value: &str) {
 /// The success envelope: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>`.
 pub fn success(xmlns: &str, action: &str, result: &str, request_id: &str) -> Reply {
     let mut xml = Xml::default();
-    xml.0
-        .push_str(&format!("<{action}Response xmlns=\"{xmlns}\">\n  "));
+    xml.0.push_str(&format!("<{action}Response xmlns=\"{xmlns}\">\n  "));
     xml.open(&format!("{action}Result"));
     xml.0.push_str(result);
     xml.close(&format!("{action}Result"));
     xml.0.push_str("\n  ");
-    xml.open("ResponseMetadata")
-        .leaf("RequestId", request_id)
-        .close("ResponseMetadata");
+    xml.open("ResponseMetadata").leaf("RequestId", request_id).close("ResponseMetadata");
     xml.0.push_str(&format!("\n</{action}Response>\n"));
     Reply::new(200, "text/xml", xml.finish()).with_header("x-amzn-RequestId", request_id)
 }
@@ -126,17 +114,9 @@ pub fn success(xmlns: &str, action: &str, result: &str, request_id: &str) -> Rep
 /// The error envelope: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>`.
 pub fn error(xmlns: &str, err: &AwsError, request_id: &str) -> Reply {
     let mut xml = Xml::default();
-    xml.0
-        .push_str(&format!("<ErrorResponse xmlns=\"{xmlns}\">\n  "));
+    xml.0.push_str(&format!("<ErrorResponse xmlns=\"{xmlns}\">\n  "));
     xml.open("Error")
-        .leaf(
-            "Type",
-            if err.status >= 500 {
-                "Receiver"
-            } else {
-                "Sender"
-            },
-        )
+        .leaf("Type", if err.status >= 500 { "Receiver" } else { "Sender" })
         .leaf("Code", &err.code)
         .leaf("Message", &err.message)
         .close("Error");
@@ -154,10 +134,7 @@ mod tests {
     fn escapes_values() {
         let mut xml = Xml::default();
         xml.leaf("M", "a<b & \"c\" 'd'\u{1}");
-        assert_eq!(
-            xml.finish(),
-            "<M>a&lt;b &amp; &quot;c&quot; &apos;d&apos;</M>"
-        );
+        assert_eq!(xml.finish(), "<M>a&lt;b &amp; &quot;c&quot; &apos;d&apos;</M>");
     }
 
     #[test]

@@ -43,9 +43,7 @@ pub fn signing(authorization: Option<&str>, params: &Params) -> Signing {
             Some(scope) => Signing::Signed(scope),
             None => Signing::Malformed {
                 access_key_id: credential.split('/').next().map(str::to_owned),
-                message: format!(
-                    "Credential should be scoped to a valid region. Credential={credential}"
-                ),
+                message: format!("Credential should be scoped to a valid region. Credential={credential}"),
             },
         },
         None => Signing::Unsigned,
@@ -84,9 +82,7 @@ fn from_header(header: &str) -> Signing {
     if !signed_headers {
         missing.push("Authorization header requires 'SignedHeaders' parameter.");
     }
-    let access_key_id = credential
-        .and_then(|c| c.split('/').next())
-        .map(str::to_owned);
+    let access_key_id = credential.and_then(|c| c.split('/').next()).map(str::to_owned);
     if !missing.is_empty() {
         return Signing::Malformed {
             access_key_id,
@@ -98,9 +94,7 @@ fn from_header(header: &str) -> Signing {
         Some(scope) => Signing::Signed(scope),
         None => Signing::Malformed {
             access_key_id,
-            message: format!(
-                "Credential should be scoped to a valid region. Credential={credential}"
-            ),
+            message: format!("Credential should be scoped to a valid region. Credential={credential}"),
         },
     }
 }
@@ -139,22 +133,14 @@ mod tests {
 
     #[test]
     fn incomplete_signatures_are_named() {
-        let Signing::Malformed {
-            message,
-            access_key_id,
-        } = signing(
-            Some("AWS4-HMAC-SHA256 Credential=AKID/x"),
-            &Params::default(),
-        )
+        let Signing::Malformed { message, access_key_id } =
+            signing(Some("AWS4-HMAC-SHA256 Credential=AKID/x"), &Params::default())
         else {
             panic!("not malformed");
         };
         assert_eq!(access_key_id.as_deref(), Some("AKID"));
         assert!(message.contains("requires 'Signature'"), "{message}");
         assert_eq!(signing(None, &Params::default()), Signing::Unsigned);
-        assert!(matches!(
-            signing(Some("Basic xyz"), &Params::default()),
-            Signing::Malformed { .. }
-        ));
+        assert!(matches!(signing(Some("Basic xyz"), &Params::default()), Signing::Malformed { .. }));
     }
 }
