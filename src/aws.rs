@@ -16,6 +16,11 @@ pub use region::{Endpoint, EndpointKind, ResolvedRegion};
 
 use crate::outcome::Evidence;
 
+/// Every AWS API action connector-doctor may call, as `service:Action`. It reads and it proves
+/// identities; it never changes anything. The end-to-end tests compare every call the lab
+/// records against this list, so a new call cannot slip in unnoticed.
+pub const ALLOWED_ACTIONS: &[&str] = &["sts:GetCallerIdentity", "sts:AssumeRoleWithWebIdentity"];
+
 /// How an AWS call went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallFailure {

@@ -156,3 +156,62 @@ fn nothing_secret_in_any_output() {
         assert!(!run.stdout.contains("SecretAccessKey\":"), "{scenario}");
     }
 }
+
+/// Read-only by construction: across every scenario, each AWS call the lab saw is on the
+/// doctor's allowlist.
+#[test]
+fn every_aws_call_is_on_the_allowlist() {
+    let mut names: Vec<String> = std::fs::read_dir(crate::support::scenario_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".toml").map(str::to_owned))
+        .collect();
+    names.sort();
+    assert!(names.len() > 20, "{names:?}");
+    let seen: Vec<(String, Vec<connector_lab::Call>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                s.spawn(move || {
+                    let lab = lab(name);
+                    let _ = doctor(&lab, &["--json"]);
+                    (name.clone(), lab.calls())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let allowed = connector_doctor::aws::ALLOWED_ACTIONS;
+    let mut aws_calls = 0;
+    for (name, calls) in seen {
+        for call in calls.iter().filter(|c| c.endpoint == "aws") {
+            aws_calls += 1;
+            let action = format!("{}:{}", call.service, call.action);
+            assert!(
+                allowed.contains(&action.as_str()),
+                "{name}: the doctor called {action}, which is not allowed"
+            );
+        }
+    }
+    assert!(aws_calls > 10, "the scenarios should exercise AWS calls, saw {aws_calls}");
+}
+
+/// The schema test can fail: documents that break the contract are rejected.
+#[test]
+fn the_schema_rejects_broken_reports() {
+    let lab = lab("token-expired");
+    let good = doctor(&lab, &["--json"]).report();
+    type Breakage = Box<dyn Fn(&mut serde_json::Value)>;
+    let breakages: Vec<(&str, Breakage)> = vec![
+        ("unknown status", Box::new(|r| r["checks"][1]["status"] = "broken".into())),
+        ("fail without a code", Box::new(|r| r["checks"][1]["code"] = serde_json::Value::Null)),
+        ("missing summary", Box::new(|r| drop(r.as_object_mut().unwrap().remove("summary")))),
+        ("wrong schema version", Box::new(|r| r["schema_version"] = 2.into())),
+        ("unknown field", Box::new(|r| r["checks"][0]["secret"] = "x".into())),
+    ];
+    for (what, breakage) in breakages {
+        let mut bad = good.clone();
+        breakage(&mut bad);
+        assert!(!crate::support::schema_errors(&bad).is_empty(), "the schema accepted a report with {what}");
+    }
+}

@@ -53,10 +53,14 @@ static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::validator_for(&schema).expect("the committed schema is itself valid")
 });
 
+/// Every way `report` breaks the committed JSON Schema.
+pub fn schema_errors(report: &Value) -> Vec<String> {
+    SCHEMA.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
 /// Asserts that `report` matches the committed JSON Schema.
 pub fn assert_valid(report: &Value) {
-    let errors: Vec<String> =
-        SCHEMA.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors = schema_errors(report);
     assert!(
         errors.is_empty(),
         "report does not match assets/report.schema.json:\n{}\n{report:#}",
