@@ -196,12 +196,14 @@ fn every_aws_call_is_on_the_allowlist() {
     assert!(aws_calls > 10, "the scenarios should exercise AWS calls, saw {aws_calls}");
 }
 
+/// A change that breaks a report, for the schema test.
+type Breakage = Box<dyn Fn(&mut serde_json::Value)>;
+
 /// The schema test can fail: documents that break the contract are rejected.
 #[test]
 fn the_schema_rejects_broken_reports() {
     let lab = lab("token-expired");
     let good = doctor(&lab, &["--json"]).report();
-    type Breakage = Box<dyn Fn(&mut serde_json::Value)>;
     let breakages: Vec<(&str, Breakage)> = vec![
         ("unknown status", Box::new(|r| r["checks"][1]["status"] = "broken".into())),
         ("fail without a code", Box::new(|r| r["checks"][1]["code"] = serde_json::Value::Null)),
