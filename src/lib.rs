@@ -19,6 +19,9 @@ pub mod report;
 pub mod secret;
 pub mod world;
 
+/// IAM policy parsing and evaluation with explanations: why a request is allowed or denied.
+pub use connector_iam as iam;
+
 /// The tool's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -7,12 +7,12 @@
 //! are plain text ending in a newline. The agent's check that it was called on 169.254.170.23
 //! is left out: the lab listens on 127.0.0.1.
 
+use crate::authz;
 use crate::clock;
 use crate::exchange::{Reply, Request};
 use crate::scenario::{POD_IDENTITY_AUDIENCE, Source};
 use crate::token::{self, Claims};
-use crate::trust;
-use crate::world::{Call, Identity, World};
+use crate::world::{Call, Identity, Session, World};
 
 /// How long EKS Auth's credentials last.
 const SESSION_SECONDS: i64 = 6 * 3600;
@@ -55,6 +55,28 @@ pub fn handle(req: &Request, world: &World) -> Reply {
     }
 }
 
+/// The session tags EKS Pod Identity puts on every session it creates (all transitive), unless
+/// the association sets `disableSessionTags`.
+pub fn pod_identity_tags(scenario: &crate::scenario::Scenario, pod_name: &str) -> Vec<(String, String)> {
+    let pod = &scenario.pod;
+    if !pod.session_tags {
+        return Vec::new();
+    }
+    let cluster_arn =
+        format!("arn:aws:eks:{}:{}:cluster/{}", scenario.region, scenario.account, scenario.cluster);
+    [
+        ("eks-cluster-arn", cluster_arn),
+        ("eks-cluster-name", scenario.cluster.clone()),
+        ("kubernetes-namespace", pod.namespace.clone()),
+        ("kubernetes-service-account", pod.service_account.clone()),
+        ("kubernetes-pod-name", pod_name.to_owned()),
+        ("kubernetes-pod-uid", crate::ids::stable_uuid(&format!("{}/{pod_name}", pod.namespace))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 /// EKS Auth's side: audience, association, the role's trust in `pods.eks.amazonaws.com`.
 fn assume_role_for_pod_identity(
     claims: &Claims,
@@ -78,32 +100,31 @@ fn assume_role_for_pod_identity(
         "ResourceNotFoundException",
         "The specified resource could not be found.",
     ))?;
-    let cluster_arn =
-        format!("arn:aws:eks:{}:{}:cluster/{}", scenario.region, scenario.account, scenario.cluster);
     let pod_name = claims.pod.clone().unwrap_or_else(|| pod.name.clone());
-    let context: Vec<(String, Vec<String>)> = [
-        ("aws:SourceAccount", scenario.account.clone()),
-        ("aws:SourceArn", cluster_arn.clone()),
-        ("aws:RequestTag/eks-cluster-name", scenario.cluster.clone()),
-        ("aws:RequestTag/eks-cluster-arn", cluster_arn),
-        ("aws:RequestTag/kubernetes-namespace", pod.namespace.clone()),
-        ("aws:RequestTag/kubernetes-service-account", pod.service_account.clone()),
-        ("aws:RequestTag/kubernetes-pod-name", pod_name.clone()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), vec![v]))
-    .collect();
+    let tags = pod_identity_tags(scenario, &pod_name);
+    let mut context = connector_iam::Context::new();
+    context.set("aws:SourceAccount", scenario.account.as_str());
+    context.set(
+        "aws:SourceArn",
+        format!("arn:aws:eks:{}:{}:cluster/{}", scenario.region, scenario.account, scenario.cluster),
+    );
+    for (key, value) in &tags {
+        context.set(&format!("aws:RequestTag/{key}"), value.as_str());
+    }
+    context.set("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>());
+    // EKS Auth assumes the role with AssumeRole, and with TagSession unless the association
+    // disables session tags.
+    let actions: &[&str] =
+        if tags.is_empty() { &["sts:AssumeRole"] } else { &["sts:AssumeRole", "sts:TagSession"] };
     let trusted = scenario.roles.iter().find(|r| r.name == role).is_some_and(|r| {
         let policy = scenario.trust_of(r);
-        ["sts:AssumeRole", "sts:TagSession"].iter().all(|action| {
-            trust::allows(
+        actions.iter().all(|action| {
+            authz::resource_allows(
                 &policy,
-                &trust::Ask {
-                    action,
-                    principal_type: "Service",
-                    principal: POD_IDENTITY_AUDIENCE,
-                    context: &context,
-                },
+                connector_iam::Principal::service(POD_IDENTITY_AUDIENCE),
+                action,
+                &scenario.arn_of(r),
+                context.clone(),
             )
         })
     });
@@ -118,7 +139,12 @@ fn assume_role_for_pod_identity(
     let session: String =
         format!("eks-{}-{pod_name}-{}", scenario.cluster, world.ids.request_id()).chars().take(64).collect();
     let session = session.trim_end_matches('-').to_owned();
-    let creds = world.issue(Identity::AssumedRole { role: role.to_owned(), session }, SESSION_SECONDS);
+    let transitive = tags.iter().map(|(k, _)| k.clone()).collect();
+    let creds = world.issue_session(
+        Identity::AssumedRole { role: role.to_owned(), session },
+        SESSION_SECONDS,
+        Session { account: None, tags, transitive, chained: false },
+    );
     Ok(serde_json::json!({
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
@@ -207,8 +233,9 @@ mod tests {
         let reply = ask(&world, &jwt("pods.eks.amazonaws.com", 3600));
         assert_eq!(reply.status, 404);
         assert!(reply.text().contains("(ResourceNotFoundException)"));
-        let untrusting =
-            format!("{POD}[[role]]\nname = \"xpander-base-role\"\ntrust = '{{\"Statement\":[]}}'\n");
+        let untrusting = format!(
+            "{POD}[[role]]\nname = \"xpander-base-role\"\ntrust = '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ec2.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}'\n"
+        );
         let world = World::new(Scenario::from_toml_str(&untrusting).unwrap());
         let reply = ask(&world, &jwt("pods.eks.amazonaws.com", 3600));
         assert!(reply.text().contains("(AccessDeniedException): Unauthorized Exception!"));

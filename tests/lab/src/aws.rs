@@ -14,7 +14,7 @@ use crate::clock;
 use crate::exchange::{Reply, Request};
 use crate::scenario::RejectKeys;
 use crate::sts;
-use crate::world::{Call, Identity, World};
+use crate::world::{Call, Identity, Session, World};
 
 /// An awsQuery service the lab implements.
 #[derive(Debug)]
@@ -51,15 +51,26 @@ pub struct Context<'a> {
 pub struct Caller {
     /// Whom the key belongs to.
     pub identity: Identity,
+    /// The account of that identity.
+    pub account: String,
+    /// Its session's tags and origin.
+    pub session: Session,
+}
+
+impl Caller {
+    /// The caller's ARN, as `GetCallerIdentity` and AccessDenied messages name it.
+    pub fn arn(&self) -> String {
+        self.identity.arn(&self.account)
+    }
 }
 
 /// The services behind the endpoint. IAM, RDS, Redshift and EC2 join here.
-const SERVICES: &[&QueryService] = &[&sts::SERVICE];
+const SERVICES: &[&QueryService] = &[&sts::SERVICE, &crate::iam::SERVICE];
 
 /// awsQuery APIs the lab knows by version but does not implement yet, so the call log can
 /// still name them.
 const KNOWN_VERSIONS: &[(&str, &str)] =
-    &[("2010-05-08", "iam"), ("2014-10-31", "rds"), ("2012-12-01", "redshift"), ("2016-11-15", "ec2")];
+    &[("2014-10-31", "rds"), ("2012-12-01", "redshift"), ("2016-11-15", "ec2")];
 
 /// Names the service and action of a request for the call log, without handling it.
 pub fn describe(req: &Request) -> Call {
@@ -194,7 +205,8 @@ fn authenticate(
     if key.expires.is_some_and(|t| clock::now() >= t) {
         return Err(expired());
     }
-    Ok(Caller { identity: key.identity })
+    let account = key.session.account.clone().unwrap_or_else(|| scenario.account.clone());
+    Ok(Caller { identity: key.identity, account, session: key.session })
 }
 
 #[cfg(test)]

@@ -14,10 +14,12 @@
 //! for shared state and `server` for HTTP.
 
 mod agent;
+mod authz;
 mod aws;
 mod clock;
 mod exchange;
 mod fault;
+mod iam;
 mod ids;
 mod imds;
 mod pod;
@@ -25,7 +27,6 @@ pub mod scenario;
 mod server;
 mod sts;
 mod token;
-mod trust;
 mod world;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};

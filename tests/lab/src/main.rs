@@ -31,6 +31,15 @@ enum Action {
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<OsString>,
     },
+    /// Run connector-doctor (the one built beside this binary, else the one on PATH) in a lab
+    /// pod: by default the healthy xpander chain. Arguments after `--` go to the doctor.
+    Demo {
+        /// Scenario file [default: tests/scenarios/healthy-xpander-chain.toml].
+        scenario: Option<PathBuf>,
+        /// Arguments for connector-doctor.
+        #[arg(last = true)]
+        args: Vec<OsString>,
+    },
     /// Start the lab, print `export K='V'` lines for the pod's environment, serve until
     /// Ctrl-C or SIGTERM.
     Serve {
@@ -47,6 +56,7 @@ fn main() -> ExitCode {
     match cli.command {
         Action::Exec { scenario, command } => exec(&scenario, &command),
         Action::Serve { scenario } => serve(&scenario),
+        Action::Demo { scenario, args } => demo(scenario, args),
     }
 }
 
@@ -84,6 +94,39 @@ fn exec(path: &Path, command: &[OsString]) -> ExitCode {
             ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 })
         }
     }
+}
+
+/// The scenario the demo runs when none is named, relative to the repository.
+const DEMO_SCENARIO: &str = "tests/scenarios/healthy-xpander-chain.toml";
+
+fn demo(scenario: Option<PathBuf>, args: Vec<OsString>) -> ExitCode {
+    let scenario = scenario.unwrap_or_else(|| {
+        // From the repository root, or from anywhere when run as target/*/connector-lab.
+        let here = PathBuf::from(DEMO_SCENARIO);
+        if here.exists() {
+            return here;
+        }
+        let repo = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()));
+        repo.map_or(here.clone(), |r| r.join(DEMO_SCENARIO))
+    });
+    let doctor = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("connector-doctor")))
+        .filter(|p| p.exists())
+        .map_or_else(|| OsString::from("connector-doctor"), PathBuf::into_os_string);
+    match Scenario::from_file(&scenario) {
+        Ok(s) if !s.description.is_empty() => eprintln!(
+            "connector-lab: {}
+",
+            s.description
+        ),
+        _ => {}
+    }
+    let mut command = vec![doctor];
+    command.extend(args);
+    exec(&scenario, &command)
 }
 
 /// The command's exit code, or 128 + signal like a shell when it was killed.

@@ -52,6 +52,9 @@ pub struct Scenario {
     /// IAM users (with static keys) that exist in the account.
     #[serde(default, rename = "user")]
     pub users: Vec<User>,
+    /// Customer-managed policies, attached to roles by name.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<ManagedPolicy>,
 }
 
 /// Which credential source the pod has been given.
@@ -99,6 +102,10 @@ pub struct Pod {
     /// Pod Identity: whether an association exists for this namespace/service account.
     #[serde(default = "yes")]
     pub association: bool,
+    /// Pod Identity: whether the association adds its (transitive) session tags; `false` is
+    /// the association's `disableSessionTags`.
+    #[serde(default = "yes")]
+    pub session_tags: bool,
     /// Environment applied last; an empty value removes the variable.
     #[serde(default)]
     pub extra_env: BTreeMap<String, String>,
@@ -118,6 +125,7 @@ impl Default for Pod {
             role_arn: None,
             static_keys: false,
             association: true,
+            session_tags: true,
             extra_env: BTreeMap::new(),
             token: Token::default(),
         }
@@ -311,6 +319,21 @@ pub struct Role {
     /// Trust policy JSON; default: trusts the pod's credential source (see [`Scenario::trust_of`]).
     #[serde(default)]
     pub trust: Option<String>,
+    /// The account the role lives in (default: the scenario's), for cross-account chains.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Inline permission policies: name → JSON document.
+    #[serde(default)]
+    pub policies: BTreeMap<String, String>,
+    /// Names of attached `[[policy]]` managed policies.
+    #[serde(default)]
+    pub managed: Vec<String>,
+    /// Name of the `[[policy]]` used as permissions boundary.
+    #[serde(default)]
+    pub boundary: Option<String>,
+    /// The role's `MaxSessionDuration` in seconds (IAM allows 3600 to 43200).
+    #[serde(default = "default_max_session")]
+    pub max_session_seconds: i64,
 }
 
 /// An IAM user with an access key.
@@ -325,6 +348,22 @@ pub struct User {
     /// Secret access key; default generated.
     #[serde(default)]
     pub secret_access_key: Option<String>,
+    /// Inline permission policies: name → JSON document.
+    #[serde(default)]
+    pub policies: BTreeMap<String, String>,
+    /// Names of attached `[[policy]]` managed policies.
+    #[serde(default)]
+    pub managed: Vec<String>,
+}
+
+/// A customer-managed policy (`arn:aws:iam::<account>:policy/<name>`), version `v1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedPolicy {
+    /// The policy's name.
+    pub name: String,
+    /// The JSON document.
+    pub document: String,
 }
 
 impl Scenario {
@@ -419,7 +458,7 @@ impl Scenario {
             match &self.pod.role {
                 Some(role) => {
                     if !self.roles.iter().any(|r| &r.name == role) {
-                        self.roles.push(Role { name: role.clone(), trust: None });
+                        self.roles.push(Role::named(role));
                     }
                 }
                 None if source == Source::Irsa && self.pod.role_arn.is_some() => {}
@@ -432,13 +471,11 @@ impl Scenario {
                 name: "lab-user".to_owned(),
                 access_key_id: None,
                 secret_access_key: None,
+                policies: BTreeMap::new(),
+                managed: Vec::new(),
             });
         }
-        for role in &self.roles {
-            let trust = self.trust_of(role);
-            serde_json::from_str::<serde_json::Value>(&trust)
-                .with_context(|| format!("role {}: trust is not JSON", role.name))?;
-        }
+        self.check_policies()?;
         if self.agent.fault == FaultKind::Status && !(100..=999).contains(&self.agent.status) {
             bail!("agent.status {} is not an HTTP status", self.agent.status);
         }
@@ -449,11 +486,91 @@ impl Scenario {
     }
 }
 
+impl Role {
+    /// A role with defaults: the pod-source trust, no permissions, a one-hour session cap.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            trust: None,
+            account: None,
+            policies: BTreeMap::new(),
+            managed: Vec::new(),
+            boundary: None,
+            max_session_seconds: default_max_session(),
+        }
+    }
+}
+
+impl Scenario {
+    /// The account role `role` lives in.
+    pub fn account_of(&self, role: &Role) -> String {
+        role.account.clone().unwrap_or_else(|| self.account.clone())
+    }
+
+    /// A role's ARN.
+    pub fn arn_of(&self, role: &Role) -> String {
+        format!("arn:aws:iam::{}:role/{}", self.account_of(role), role.name)
+    }
+
+    /// The role with this ARN, if the world has it.
+    pub fn role_by_arn(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| self.arn_of(r) == arn)
+    }
+
+    /// The managed policy named `name`.
+    pub fn managed_policy(&self, name: &str) -> Option<&ManagedPolicy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+
+    /// Every policy document in the world must parse as IAM parses it, every managed policy
+    /// named must exist, and every session cap must be one IAM accepts; otherwise the scenario
+    /// describes no world AWS could hold, and it is refused with the reason.
+    fn check_policies(&self) -> anyhow::Result<()> {
+        let parse = |what: String, text: &str| -> anyhow::Result<()> {
+            connector_iam::Policy::parse(text).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+            Ok(())
+        };
+        for p in &self.policies {
+            parse(format!("policy {}", p.name), &p.document)?;
+        }
+        let known = |what: String, name: &str| -> anyhow::Result<()> {
+            if self.managed_policy(name).is_none() {
+                bail!("{what}: no [[policy]] named {name:?}");
+            }
+            Ok(())
+        };
+        for role in &self.roles {
+            parse(format!("role {}: trust", role.name), &self.trust_of(role))?;
+            for (name, doc) in &role.policies {
+                parse(format!("role {}: policy {name}", role.name), doc)?;
+            }
+            for name in role.managed.iter().chain(&role.boundary) {
+                known(format!("role {}", role.name), name)?;
+            }
+            if !(3600..=43200).contains(&role.max_session_seconds) {
+                bail!("role {}: max_session_seconds must be 3600 to 43200", role.name);
+            }
+        }
+        for user in &self.users {
+            for (name, doc) in &user.policies {
+                parse(format!("user {}: policy {name}", user.name), doc)?;
+            }
+            for name in &user.managed {
+                known(format!("user {}", user.name), name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `https://host/path` → `host/path`: IAM names OIDC providers without the scheme.
 pub fn strip_scheme(url: &str) -> &str {
     url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url)
 }
 
+fn default_max_session() -> i64 {
+    3600
+}
 fn default_account() -> String {
     "111122223333".to_owned()
 }

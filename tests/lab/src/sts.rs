@@ -1,12 +1,12 @@
 //! AWS STS: `GetCallerIdentity` and `AssumeRoleWithWebIdentity`, with STS's own checks in
 //! STS's order and its error codes and texts.
 
+use crate::authz;
 use crate::aws::query::{AwsError, Xml};
 use crate::aws::{Context, QueryService};
 use crate::clock;
 use crate::scenario::strip_scheme;
 use crate::token;
-use crate::trust;
 use crate::world::{Identity, role_id};
 
 /// STS behind the lab's AWS endpoint.
@@ -14,7 +14,7 @@ pub const SERVICE: QueryService = QueryService {
     name: "sts",
     version: "2011-06-15",
     xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
-    actions: &["GetCallerIdentity", "AssumeRoleWithWebIdentity"],
+    actions: &["GetCallerIdentity", "AssumeRole", "AssumeRoleWithWebIdentity"],
     unsigned: &["AssumeRoleWithWebIdentity"],
     handle,
 };
@@ -27,6 +27,7 @@ const MAX_SESSION_SECONDS: i64 = 3600;
 fn handle(ctx: &Context<'_>) -> Result<String, AwsError> {
     match ctx.action {
         "GetCallerIdentity" => get_caller_identity(ctx),
+        "AssumeRole" => crate::sts::assume::assume_role(ctx),
         _ => assume_role_with_web_identity(ctx),
     }
 }
@@ -35,11 +36,9 @@ fn get_caller_identity(ctx: &Context<'_>) -> Result<String, AwsError> {
     let caller = ctx.caller.ok_or_else(|| {
         AwsError::new(403, "MissingAuthenticationToken", "Request is missing Authentication Token")
     })?;
-    let account = &ctx.world.scenario.account;
+    let account = &caller.account;
     let mut xml = Xml::default();
-    xml.leaf("Arn", &caller.identity.arn(account))
-        .leaf("UserId", &caller.identity.user_id(account))
-        .leaf("Account", account);
+    xml.leaf("Arn", &caller.arn()).leaf("UserId", &caller.identity.user_id(account)).leaf("Account", account);
     Ok(xml.finish())
 }
 
@@ -99,24 +98,22 @@ fn assume_role_with_web_identity(ctx: &Context<'_>) -> Result<String, AwsError> 
     };
     let provider_arn = format!("arn:aws:iam::{}:oidc-provider/{provider}", scenario.account);
     let subject = claims.sub.clone().unwrap_or_default();
-    let context = vec![
-        (format!("{provider}:sub"), vec![subject.clone()]),
-        (format!("{provider}:aud"), claims.aud.clone()),
-        (format!("{provider}:oaud"), claims.aud.clone()),
-    ];
-    let ask = trust::Ask {
-        action: "sts:AssumeRoleWithWebIdentity",
-        principal_type: "Federated",
-        principal: &provider_arn,
-        context: &context,
-    };
+    let mut context = connector_iam::Context::new();
+    context.set(&format!("{provider}:sub"), subject.as_str());
+    // `aud` is single-valued in IAM: STS offers the audience that matched a client ID of the
+    // provider.
+    context.set(&format!("{provider}:aud"), audience.as_str());
     let in_account = role_arn.split(':').nth(4) == Some(scenario.account.as_str());
     let trusted = in_account
-        && scenario
-            .roles
-            .iter()
-            .find(|r| r.name == role)
-            .is_some_and(|r| trust::allows(&scenario.trust_of(r), &ask));
+        && scenario.roles.iter().find(|r| r.name == role).is_some_and(|r| {
+            authz::resource_allows(
+                &scenario.trust_of(r),
+                connector_iam::Principal::federated(&provider_arn),
+                "sts:AssumeRoleWithWebIdentity",
+                role_arn,
+                context,
+            )
+        });
     if !trusted {
         return Err(AwsError::new(
             403,
@@ -170,8 +167,10 @@ fn required<'a>(ctx: &Context<'a>) -> Result<(&'a str, &'a str, &'a str), AwsErr
     }
 }
 
+pub mod assume;
+
 /// The role name of a well-formed role ARN (`arn:aws:iam::<12 digits>:role/<path/>name`).
-fn role_name(arn: &str) -> Option<&str> {
+pub(crate) fn role_name(arn: &str) -> Option<&str> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ["arn", partition, "iam", "", account, resource] = parts.as_slice() else {
         return None;
@@ -182,7 +181,7 @@ fn role_name(arn: &str) -> Option<&str> {
     (well_formed && !name.is_empty()).then_some(name)
 }
 
-fn check_session_name(session: &str) -> Result<(), AwsError> {
+pub(crate) fn check_session_name(session: &str) -> Result<(), AwsError> {
     let complaint = if session.chars().count() < 2 {
         "Member must have length greater than or equal to 2"
     } else if session.chars().count() > 64 {

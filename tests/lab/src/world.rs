@@ -67,6 +67,21 @@ pub fn role_id(account: &str, role: &str) -> String {
     stable_unique_id("AROA", &format!("{account}/role/{role}"))
 }
 
+/// What a role session carries beyond its name: the account of its role, its session tags
+/// and which of them are transitive, and whether it came from another role (chaining).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    /// The account the identity belongs to; `None` means the scenario's account.
+    pub account: Option<String>,
+    /// Session tags, as `aws:PrincipalTag/<key>` sees them.
+    pub tags: Vec<(String, String)>,
+    /// Keys of the tags that ride into the next hop of a role chain.
+    pub transitive: Vec<String>,
+    /// Whether the session was made by a role session assuming a role (the 1-hour cap applies
+    /// to its own next hops regardless, as to every hop from a role session).
+    pub chained: bool,
+}
+
 /// An access key as the lab remembers it.
 #[derive(Debug, Clone)]
 pub struct Key {
@@ -76,6 +91,8 @@ pub struct Key {
     pub identity: Identity,
     /// When temporary credentials expire (epoch seconds).
     pub expires: Option<i64>,
+    /// The session's tags and origin (empty for users).
+    pub session: Session,
 }
 
 /// A freshly issued set of temporary credentials.
@@ -123,6 +140,7 @@ impl World {
                     session_token: None,
                     identity: Identity::User { name: user.name.clone() },
                     expires: None,
+                    session: Session::default(),
                 },
             );
             state.user_keys.push((id, secret));
@@ -142,6 +160,11 @@ impl World {
 
     /// Issues temporary credentials for `identity`, valid for `lifetime` seconds.
     pub fn issue(&self, identity: Identity, lifetime: i64) -> Credentials {
+        self.issue_session(identity, lifetime, Session::default())
+    }
+
+    /// Issues temporary credentials for a role session with tags and an origin.
+    pub fn issue_session(&self, identity: Identity, lifetime: i64, session: Session) -> Credentials {
         let creds = Credentials {
             access_key_id: self.ids.access_key_id("ASIA"),
             secret_access_key: self.ids.secret_access_key(),
@@ -154,6 +177,7 @@ impl World {
                 session_token: Some(creds.session_token.clone()),
                 identity,
                 expires: Some(creds.expiration),
+                session,
             },
         );
         creds

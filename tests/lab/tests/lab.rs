@@ -1,13 +1,14 @@
 //! The lab as its users meet it: every scenario file starts, the Pod Identity agent speaks
 //! plain HTTP correctly, faults behave, and the `connector-lab` binary runs a command as the pod.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use connector_lab::{Lab, Scenario};
+
+#[path = "common/http.rs"]
+mod raw_http;
+use raw_http::http;
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
@@ -19,26 +20,6 @@ fn scenario(name: &str) -> Scenario {
 
 fn env(lab: &Lab, name: &str) -> Option<String> {
     lab.pod_env().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
-}
-
-/// One HTTP/1.1 request over a raw socket; returns (status, body).
-fn http(url: &str, method: &str, headers: &[(&str, &str)]) -> std::io::Result<(u16, String)> {
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let mut stream = TcpStream::connect(host)?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("Content-Length: 0\r\n\r\n");
-    stream.write_all(request.as_bytes())?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
 }
 
 fn agent(lab: &Lab, token: &str) -> (u16, String) {

@@ -193,7 +193,7 @@ async fn web_identity_errors() {
         ),
         (
             "",
-            "[[role]]\nname = \"xpander-base-role\"\ntrust = '{\"Statement\":[]}'\n",
+            "[[role]]\nname = \"xpander-base-role\"\ntrust = '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'\n",
             "AccessDenied",
             "Not authorized to perform sts:AssumeRoleWithWebIdentity",
         ),
