@@ -370,7 +370,10 @@ impl Scenario {
     /// Parses and checks a scenario. Errors name the line and column for TOML mistakes.
     pub fn from_toml_str(text: &str) -> anyhow::Result<Scenario> {
         let mut scenario: Scenario = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-        scenario.complete()?;
+        scenario.complete().map_err(|e| match locate(text, &e.to_string()) {
+            Some(line) => anyhow::anyhow!("line {line}: {e}"),
+            None => e,
+        })?;
         Ok(scenario)
     }
 
@@ -563,6 +566,17 @@ impl Scenario {
     }
 }
 
+/// The line that declares what a completion error is about: the `name = "…"` of the role,
+/// user or policy it names first, so that an error inside a JSON document points into the file.
+fn locate(text: &str, message: &str) -> Option<usize> {
+    let name = ["role ", "user ", "policy "].iter().find_map(|kind| {
+        let rest = message.strip_prefix(kind)?;
+        rest.split([':', ' ']).next().filter(|n| !n.is_empty())
+    })?;
+    let needle = format!("name = \"{name}\"");
+    text.lines().position(|l| l.trim() == needle).map(|i| i + 1)
+}
+
 /// `https://host/path` → `host/path`: IAM names OIDC providers without the scheme.
 pub fn strip_scheme(url: &str) -> &str {
     url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url)
@@ -640,6 +654,28 @@ mod tests {
         let text = format!("{err:#}");
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("unknown field"), "{text}");
+    }
+
+    #[test]
+    fn broken_policies_are_refused_with_the_line_and_the_reason() {
+        let cases = [
+            (
+                "[[role]]\nname = \"a\"\n\n[[role]]\nname = \"conn\"\ntrust = '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":5},\"Action\":\"sts:AssumeRole\"}]}'\n",
+                "line 5: role conn: trust: ",
+                "Principal.AWS",
+            ),
+            (
+                "[[role]]\nname = \"conn\"\nmanaged = [\"nope\"]\n",
+                "line 2: role conn",
+                "no [[policy]] named \"nope\"",
+            ),
+            ("[[policy]]\nname = \"p\"\ndocument = 'not json'\n", "line 2: policy p", ""),
+            ("[[role]]\nname = \"conn\"\nmax_session_seconds = 60\n", "line 2: role conn", "3600 to 43200"),
+        ];
+        for (text, prefix, reason) in cases {
+            let err = format!("{:#}", Scenario::from_toml_str(text).unwrap_err());
+            assert!(err.starts_with(prefix) && err.contains(reason), "{err}");
+        }
     }
 
     #[test]
