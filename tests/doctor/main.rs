@@ -6,4 +6,5 @@ mod commands;
 mod contract;
 mod garbage;
 mod identity;
+mod moto;
 mod support;
