@@ -19,7 +19,17 @@ use crate::outcome::Evidence;
 /// Every AWS API action connector-doctor may call, as `service:Action`. It reads and it proves
 /// identities; it never changes anything. The end-to-end tests compare every call the lab
 /// records against this list, so a new call cannot slip in unnoticed.
-pub const ALLOWED_ACTIONS: &[&str] = &["sts:GetCallerIdentity", "sts:AssumeRoleWithWebIdentity"];
+pub const ALLOWED_ACTIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRole",
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+];
 
 /// How an AWS call went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +191,35 @@ pub fn sts_client(
         builder = builder.credentials_provider(provider);
     }
     aws_sdk_sts::Client::from_conf(builder.build())
+}
+
+/// An IAM client with the same short timeouts. IAM is a global service signed for
+/// `us-east-1` (`cn-north-1` in China); `AWS_ENDPOINT_URL_IAM` and `AWS_ENDPOINT_URL` override it.
+pub fn iam_client(
+    world: &crate::world::World,
+    region: &str,
+    credentials: SharedCredentialsProvider,
+    budget: Duration,
+) -> aws_sdk_iam::Client {
+    let attempt = budget.mul_f64(0.45);
+    let signing = if region.starts_with("cn-") { "cn-north-1" } else { "us-east-1" };
+    let mut builder = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new(signing))
+        .credentials_provider(credentials)
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(attempt.min(Duration::from_secs(3)))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(budget)
+                .build(),
+        );
+    let endpoint = region::endpoint(world, "IAM", "iam", signing);
+    if endpoint.kind == EndpointKind::Override {
+        builder = builder.endpoint_url(endpoint.url);
+    }
+    aws_sdk_iam::Client::from_conf(builder.build())
 }
 
 /// Whether a string looks like an EC2 instance id, as node sessions are named.

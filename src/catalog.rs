@@ -16,7 +16,10 @@ use serde::Deserialize;
 use crate::outcome::{Code, Facts, Status};
 
 /// The catalog files, in chain order.
-const SOURCES: &[(&str, &str)] = &[("checks/identity.toml", include_str!("../checks/identity.toml"))];
+const SOURCES: &[(&str, &str)] = &[
+    ("checks/identity.toml", include_str!("../checks/identity.toml")),
+    ("checks/chain.toml", include_str!("../checks/chain.toml")),
+];
 
 /// One link of the chain as the catalog describes it.
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 //! world and a pure judge that turns what it saw into an [`Outcome`](crate::outcome::Outcome);
 //! the judges are tested on tables of real AWS answers.
 
+pub mod chain;
 pub mod identity;
 
 use std::sync::Arc;
@@ -10,8 +11,13 @@ use crate::engine::Check;
 use crate::outcome::Code;
 
 /// The code of check `id` (for `connector`), if this build implements it.
-pub fn factory(id: &'static str, _connector: Option<&str>) -> Option<Arc<dyn Check>> {
+pub fn factory(id: &'static str, connector: Option<&str>) -> Option<Arc<dyn Check>> {
+    let name = || connector.unwrap_or_default().to_owned();
     Some(match id {
+        "chain.assume" => Arc::new(chain::assume::AssumeCheck { connector: name() }),
+        "chain.tag_session" => Arc::new(chain::tag_session::TagSessionCheck { connector: name() }),
+        "chain.self_assume" => Arc::new(chain::self_assume::SelfAssumeCheck { connector: name() }),
+        "chain.external_id" => Arc::new(chain::external_id::ExternalIdCheck { connector: name() }),
         "identity.source" => Arc::new(identity::source::SourceCheck),
         "identity.token" => Arc::new(identity::token::TokenCheck),
         "identity.agent" => Arc::new(identity::agent::AgentCheck),
@@ -29,6 +35,10 @@ pub fn codes_of(id: &str) -> &'static [Code] {
         "identity.agent" => identity::agent::CODES,
         "identity.web_identity" => identity::web_identity::CODES,
         "identity.caller" => identity::caller::CODES,
+        "chain.assume" => chain::assume::CODES,
+        "chain.tag_session" => chain::tag_session::CODES,
+        "chain.self_assume" => chain::self_assume::CODES,
+        "chain.external_id" => chain::external_id::CODES,
         _ => &[],
     }
 }

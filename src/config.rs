@@ -76,6 +76,10 @@ pub struct Connector {
     pub role_arn: Arn,
     /// The `ExternalId` it passes, if any.
     pub external_id: Option<Secret>,
+    /// The role session name the connector uses (a statement-owner condition may depend on it).
+    pub session_name: String,
+    /// The session length the connector asks for, if it asks.
+    pub duration_seconds: Option<i32>,
     /// Every other setting of the connector, checked for its kind, kept for the links that use them.
     pub target: Target,
 }
@@ -180,6 +184,8 @@ struct FileConnector {
     port: Option<u16>,
     user: Option<String>,
     secret_id: Option<String>,
+    session_name: Option<Spanned<String>>,
+    duration_seconds: Option<Spanned<i64>>,
 }
 
 const PRESETS: &[&str] = &["xpander", "qualytics", "vcluster-rds"];
@@ -319,7 +325,7 @@ fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result
                     "must be a string (the value is not shown)",
                 ));
             };
-            check_external_id(value).map_err(|m| loc.error(id, "connector.external_id", m))?;
+            // A malformed value is reported by chain.assume, with its code, before any call.
             Some(Secret::new(value.clone()))
         }
         None => None,
@@ -347,6 +353,8 @@ fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result
         kind: c.kind,
         role_arn,
         external_id,
+        session_name: session_name(loc, c)?.unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
+        duration_seconds: duration(loc, c)?,
         target: Target {
             cluster_id: c.cluster_id.clone(),
             workgroup: c.workgroup.clone(),
@@ -360,6 +368,36 @@ fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result
             secret_id: c.secret_id.clone(),
         },
     })
+}
+
+/// The role session name connector-doctor uses unless the connector's own is configured.
+pub const DEFAULT_SESSION_NAME: &str = "connector-doctor";
+
+/// STS's rule for role session names: 2 to 64 characters of `[\w+=,.@-]`.
+fn session_name(loc: &Locator<'_>, c: &FileConnector) -> Result<Option<String>, ConfigError> {
+    let Some(s) = &c.session_name else { return Ok(None) };
+    let name = s.get_ref();
+    let ok = (2..=64).contains(&name.chars().count())
+        && name.chars().all(|ch| ch.is_ascii_alphanumeric() || "_+=,.@-".contains(ch));
+    if !ok {
+        return Err(loc.error(
+            s,
+            "connector.session_name",
+            "STS accepts 2 to 64 characters of A-Z a-z 0-9 _ + = , . @ -",
+        ));
+    }
+    Ok(Some(name.clone()))
+}
+
+/// STS accepts 900 to 43200 seconds; whether a chained hop may ask for more than 3600 is for
+/// chain.assume to find out live.
+fn duration(loc: &Locator<'_>, c: &FileConnector) -> Result<Option<i32>, ConfigError> {
+    let Some(d) = &c.duration_seconds else { return Ok(None) };
+    let seconds = *d.get_ref();
+    if !(900..=43200).contains(&seconds) {
+        return Err(loc.error(d, "connector.duration_seconds", "STS accepts 900 to 43200 seconds"));
+    }
+    Ok(Some(i32::try_from(seconds).unwrap_or(43200)))
 }
 
 /// Regions look like `us-west-1` or `us-gov-east-1`.
@@ -459,6 +497,8 @@ database = "postgres"
 
     #[test]
     fn external_id_errors_never_echo_the_value() {
+        let text = "[[connector]]\nname = \"w\"\nkind = \"secret\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\nsecret_id = \"s\"\nexternal_id = \"has space\"\n";
+        assert!(parse(text).is_ok(), "a malformed ExternalId is chain.assume's to report");
         let e = check_external_id("abc def").unwrap_err();
         assert!(e.contains("whitespace at position 4") && !e.contains("abc"), "{e}");
         assert!(check_external_id("x").is_err());

@@ -133,6 +133,34 @@ codes! {
     NodeRoleFallback => "node-role-fallback",
     /// The pod's identity is not the configured base role.
     UnexpectedIdentity => "unexpected-identity",
+    /// AssumeRole into the connector role was denied and nothing narrower could be proven.
+    AssumeDenied => "assume-denied",
+    /// No trust statement admits the base identity.
+    AssumeDeniedByTrust => "assume-denied-by-trust",
+    /// The trust admits the base identity but its own policies do not allow the hop.
+    AssumeDeniedByIdentityPolicy => "assume-denied-by-identity-policy",
+    /// The configured ExternalId differs from the one the trust demands.
+    ExternalIdMismatch => "external-id-mismatch",
+    /// No ExternalId is configured, and the only matching statement demands one.
+    ExternalIdRequired => "external-id-required",
+    /// The configured ExternalId is not one STS accepts.
+    ExternalIdInvalid => "external-id-invalid",
+    /// The role accepts the hop without the ExternalId: no confused-deputy protection.
+    ExternalIdNotEnforced => "external-id-not-enforced",
+    /// A chained hop asked for more than one hour.
+    ChainedDurationExceeded => "chained-duration-exceeded",
+    /// The session tags do not fit STS's packed size.
+    PackedPolicyTooLarge => "packed-policy-too-large",
+    /// The session tags fill most of STS's packed size.
+    PackedPolicyNearLimit => "packed-policy-near-limit",
+    /// The hop works without session tags and fails with them.
+    TagSessionDenied => "tag-session-denied",
+    /// Transitive session tags from Pod Identity need sts:TagSession on the next hop.
+    TransitiveTagsDenied => "transitive-tags-denied",
+    /// The connector role cannot assume itself to refresh.
+    SelfAssumeDenied => "self-assume-denied",
+    /// The self-assume works only with an ExternalId the connector's own calls do not pass.
+    SelfAssumeExternalIdCondition => "self-assume-external-id-condition",
 }
 
 impl fmt::Display for Code {

@@ -37,6 +37,19 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("sts_endpoint", "the STS endpoint used"),
     ("sts_endpoint_kind", "regional, global or an override"),
     ("cluster_name", "the EKS cluster's name"),
+    ("connector", "the connector's name"),
+    ("connector_role_arn", "the connector's role"),
+    ("connector_role_name", "that role's name"),
+    ("base_role_name", "the base role's name"),
+    ("session_name", "the role session name the connector uses"),
+    ("duration_seconds", "the session length the connector asks for"),
+    ("external_id_length", "the configured ExternalId's length (never the value)"),
+    (
+        "external_id_comparison",
+        "how the configured ExternalId differs from the expected one (never the values)",
+    ),
+    ("statement", "the trust statement concerned, by Sid or number"),
+    ("packed_percent", "how full STS's packed space for session tags is"),
 ];
 
 /// Whether `name` is a known placeholder.

@@ -133,6 +133,18 @@ pub struct PodCredentials {
     pub credentials: Credentials,
 }
 
+/// The pod's own credentials and who they belong to: resolved once by `identity.caller`, shared
+/// by every connector's chain.
+#[derive(Debug, Clone)]
+pub struct BaseCredentials {
+    /// The credentials; their `Debug` output is redacted by the SDK.
+    pub credentials: Credentials,
+    /// Who STS says they belong to.
+    pub arn: String,
+    /// That identity's account.
+    pub account: String,
+}
+
 /// Who STS says the pod is, for the report's context.
 #[derive(Debug, Clone)]
 pub struct CallerIdentity {

@@ -75,8 +75,8 @@ fn bad_configuration_exits_2_naming_file_line_and_field() {
         &["connector-doctor.toml:4:", "connector.role_arn", "role/<name>"],
     );
     config_error(
-        "[[connector]]\nname = \"w\"\nkind = \"rds\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\ninstance_id = \"db\"\nuser = \"u\"\nexternal_id = \"has space\"\n",
-        &["connector.external_id", "whitespace at position 4"],
+        "[[connector]]\nname = \"w\"\nkind = \"rds\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\ninstance_id = \"db\"\nuser = \"u\"\nexternal_id = 1234567\n",
+        &["connector.external_id", "must be a string"],
     );
 }
 

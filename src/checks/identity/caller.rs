@@ -9,7 +9,7 @@ use aws_sdk_sts::config::SharedCredentialsProvider;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::{CallerIdentity, PodCredentials, Source, Survey, mask_key_id, pod_facts};
+use super::{BaseCredentials, CallerIdentity, PodCredentials, Source, Survey, mask_key_id, pod_facts};
 use crate::aws::{self, CallFailure, Endpoint, ResolvedRegion};
 use crate::config::Arn;
 use crate::engine::{Check, Ctx, Finished};
@@ -68,6 +68,14 @@ impl Check for CallerCheck {
             };
             if let Seen::Identity { arn, account, .. } = &seen {
                 ctx.board.put(None, CallerIdentity { arn: arn.clone(), account: account.clone() });
+                ctx.board.put(
+                    None,
+                    BaseCredentials {
+                        credentials: credentials.clone(),
+                        arn: arn.clone(),
+                        account: account.clone(),
+                    },
+                );
             }
             let mut facts = pod_facts(ctx);
             facts.insert("region".into(), region.name.clone());
