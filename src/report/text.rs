@@ -8,7 +8,7 @@ use super::{CheckReport, Context, Report};
 use crate::outcome::Status;
 
 /// Width of the check-id column.
-const ID_WIDTH: usize = 22;
+const ID_WIDTH: usize = 30;
 
 /// The header line: tool, region, where the region came from.
 pub fn header(style: Style, region: &str, region_from: &str) -> String {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark: wall time of a healthy identity run against the lab, beside the same questions
-# answered by hand with the AWS CLI (`aws sts get-caller-identity` through the same Pod
-# Identity agent and STS). Needs a release build, and the AWS CLI on PATH (or in $AWS_CLI).
+# Benchmark: wall time of a healthy doctor run against the lab (the identity link alone, or a
+# two-connector xpander chain), beside one of the same questions answered by hand with the AWS
+# CLI (`aws sts get-caller-identity` through the same Pod Identity agent and STS). Needs a
+# release build, and the AWS CLI on PATH (or in $AWS_CLI) for the comparison.
 #
-#   cargo build --release --workspace && bench/identity.sh [runs]
+#   cargo build --release --workspace && bench/doctor.sh [runs] [scenario]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
-scenario=tests/scenarios/healthy-pod-identity.toml
+scenario=${2:-tests/scenarios/healthy-pod-identity.toml}
 doctor=target/release/connector-doctor
 lab=target/release/connector-lab
 aws_cli=${AWS_CLI:-aws}
@@ -34,7 +35,7 @@ median_ms() {
 }
 
 doctor_ms=$(median_ms "$doctor" --json)
-echo "connector-doctor --json (identity link, healthy):   median ${doctor_ms} ms over ${runs} runs"
+echo "connector-doctor --json ($(basename "$scenario" .toml)): median ${doctor_ms} ms over ${runs} runs"
 if command -v "$aws_cli" > /dev/null; then
   cli_ms=$(median_ms "$aws_cli" sts get-caller-identity)
   echo "aws sts get-caller-identity (one of the manual steps): median ${cli_ms} ms"
