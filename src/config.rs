@@ -80,6 +80,10 @@ pub struct Connector {
     pub session_name: String,
     /// The session length the connector asks for, if it asks.
     pub duration_seconds: Option<i32>,
+    /// Whether the connector refreshes by assuming its own role (xpander's gateways do).
+    pub self_assume: bool,
+    /// Whether the connector sets session tags on its hop.
+    pub tag_session: bool,
     /// Every other setting of the connector, checked for its kind, kept for the links that use them.
     pub target: Target,
 }
@@ -186,6 +190,8 @@ struct FileConnector {
     secret_id: Option<String>,
     session_name: Option<Spanned<String>>,
     duration_seconds: Option<Spanned<i64>>,
+    self_assume: Option<bool>,
+    tag_session: Option<bool>,
 }
 
 const PRESETS: &[&str] = &["xpander", "qualytics", "vcluster-rds"];
@@ -267,7 +273,7 @@ impl Config {
             config.irsa_audience = aud;
         }
         for spanned in raw.connector {
-            let connector = connector_from(&loc, &spanned)?;
+            let connector = connector_from(&loc, &spanned, config.preset.as_deref())?;
             if config.connectors.iter().any(|c| c.name == connector.name) {
                 return Err(loc.error(
                     &spanned.get_ref().name,
@@ -308,7 +314,20 @@ impl Config {
     }
 }
 
-fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result<Connector, ConfigError> {
+/// Whether a preset's connectors self-assume and tag their sessions, unless a connector says
+/// otherwise: xpander's gateways do both; Qualytics and vCluster make a plain hop.
+fn preset_behaviour(preset: Option<&str>) -> (bool, bool) {
+    match preset {
+        Some("qualytics" | "vcluster-rds") => (false, false),
+        _ => (true, true),
+    }
+}
+
+fn connector_from(
+    loc: &Locator<'_>,
+    spanned: &Spanned<FileConnector>,
+    preset: Option<&str>,
+) -> Result<Connector, ConfigError> {
     let c = spanned.get_ref();
     let name = c.name.get_ref();
     if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
@@ -355,6 +374,8 @@ fn connector_from(loc: &Locator<'_>, spanned: &Spanned<FileConnector>) -> Result
         external_id,
         session_name: session_name(loc, c)?.unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         duration_seconds: duration(loc, c)?,
+        self_assume: c.self_assume.unwrap_or(preset_behaviour(preset).0),
+        tag_session: c.tag_session.unwrap_or(preset_behaviour(preset).1),
         target: Target {
             cluster_id: c.cluster_id.clone(),
             workgroup: c.workgroup.clone(),

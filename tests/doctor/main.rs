@@ -2,6 +2,7 @@
 //! crate), one scenario per failure code, asserting the JSON verdict and the exit code. Every
 //! JSON document produced here is validated against the committed schema.
 
+mod chain;
 mod commands;
 mod contract;
 mod garbage;

@@ -59,7 +59,9 @@
 //!   `<ErrorResponse><Errors><Error><Code>…` (an extra `Errors` level; AWS's awsQuery shape is
 //!   `<ErrorResponse><Error><Code>…`). The Rust SDK finds no code in it, so where the lab (and
 //!   AWS) makes `identity.caller` fail with `credentials-rejected`, moto makes it an `error`
-//!   ("STS answered Unknown", HTTP 403). Those rows assert exactly that divergence and fail,
+//!   ("STS answered Unknown", HTTP 403). The same shape carries the `AccessDenied` moto's
+//!   authorization gives `AssumeRole` (a wrong ExternalId): the lab's `chain.assume` says
+//!   `assume-denied`, moto's is an `error`. Those rows assert exactly that divergence and fail,
 //!   asking for the gap to be dropped, once moto agrees with the lab.
 
 use std::collections::BTreeMap;
@@ -119,6 +121,17 @@ const AUTH_ERROR_SHAPE: Gap = Gap {
     exit: 1,
     why: "moto renders auth errors as <ErrorResponse><Errors><Error>, so the SDK reads no code \
           (HTTP 403, code Unknown) instead of InvalidClientTokenId/SignatureDoesNotMatch",
+};
+
+/// The same shape on the `AccessDenied` moto's authorization gives an `AssumeRole`: the hop is
+/// refused (HTTP 403) but the SDK reads no code, so `chain.assume` cannot be classified.
+const ASSUME_AUTH_ERROR_SHAPE: Gap = Gap {
+    check: "chain.assume[warehouse]",
+    status: "error",
+    code: None,
+    exit: 1,
+    why: "moto renders its AccessDenied as <ErrorResponse><Errors><Error>, so the SDK reads no code \
+          (HTTP 403, code Unknown) and chain.assume cannot tell a denial",
 };
 
 /// The table: one `#[test]` per row.
@@ -190,6 +203,19 @@ cases! {
         lab: "healthy-irsa",
         overlay: "pod.static_keys = true",
         caller: Some("arn:aws:iam::111122223333:user/lab-user"),
+        ..ROW
+    },
+    /// A wrong ExternalId (Qualytics path B: an IAM user's static keys hop into the target
+    /// role, whose trust demands `sts:ExternalId` with `StringEquals`): moto with authentication
+    /// on evaluates that condition and denies, as AWS does. The user may not read IAM, so the
+    /// lab's verdict is the generic `assume-denied`; the doctor's configuration moves with the pod.
+    /// The user's policy allows `sts:AssumeRole` on `*` and the trust names it exactly, so the
+    /// ExternalId is the only thing moto can refuse; it does, in its own error shape.
+    external_id_mismatch: Case {
+        lab: "qualytics-static-keys-external-id-mismatch",
+        auth: true,
+        caller: Some("arn:aws:iam::111122223333:user/qualytics-base-user"),
+        gap: Some(ASSUME_AUTH_ERROR_SHAPE),
         ..ROW
     },
 }
@@ -375,7 +401,8 @@ impl Pod {
                     }
                     dir.join("nonexistent").join(Path::new(&value).file_name().unwrap()).display().to_string()
                 }
-                "AWS_WEB_IDENTITY_TOKEN_FILE" => {
+                // The pod's files move with it: the token, and the doctor's configuration.
+                "AWS_WEB_IDENTITY_TOKEN_FILE" | "CONNECTOR_DOCTOR_CONFIG" => {
                     let from = Path::new(&value);
                     let relative =
                         from.strip_prefix(lab_dir).map_err(|_| format!("{key}={value} is not the lab's"))?;

@@ -208,6 +208,14 @@ fn from_policies(readout: &explain::Readout, conn: &Connector, caller: &str, mes
                 "STS: {message}. The policies read allow this hop, so the denial comes from something not read: a service control policy, a permissions boundary, or a session policy."
             ),
         ),
+        None if caller.parse::<crate::config::Arn>().is_ok_and(|a| a.account != role.account) => Outcome::fail(
+            Code::AssumeDenied,
+            format!(
+                "STS: {message}. The role lives in account {}, whose trust policy cannot be read from here, and the base role's own side allows the hop (or could not be read{}). Most likely the trust policy of {role} does not name the base role, or its ExternalId condition does not match: its owner can check with iam:GetRole.",
+                role.account,
+                refused(readout.refused.as_deref())
+            ),
+        ),
         None => Outcome::fail(
             Code::AssumeDenied,
             format!(
@@ -219,6 +227,6 @@ fn from_policies(readout: &explain::Readout, conn: &Connector, caller: &str, mes
     }
 }
 
-fn refused(call: Option<&str>) -> String {
-    call.map(|c| format!(" ({c} was denied)")).unwrap_or_default()
+fn refused(what: Option<&str>) -> String {
+    what.map(|w| format!(" ({w})")).unwrap_or_default()
 }

@@ -34,7 +34,7 @@ pub struct Readout {
     pub boundary: Option<Named>,
     /// Every read made.
     pub evidence: Vec<Evidence>,
-    /// The first read that was refused, for "run again with an identity that may call …".
+    /// What went wrong with the first read that failed ("iam:GetRole was denied").
     pub refused: Option<String>,
 }
 
@@ -64,7 +64,15 @@ impl Reader {
                 let failure = CallFailure::from_sdk(&e);
                 self.evidence.push(failure.evidence(call, "iam", started.elapsed()));
                 if self.refused.is_none() {
-                    self.refused = Some(call.to_owned());
+                    self.refused = Some(match &failure {
+                        CallFailure::Service { code, .. } if code == "AccessDenied" => {
+                            format!("{call} was denied")
+                        }
+                        CallFailure::Service { code, .. } if code == "NoSuchEntity" => {
+                            format!("{call} found no such entity in this account")
+                        }
+                        _ => format!("{call} failed"),
+                    });
                 }
                 None
             }
@@ -170,7 +178,16 @@ pub async fn read(
     let mut readout = Readout::default();
     let deadline = tokio::time::Instant::now() + READ_BUDGET;
     let work = async {
-        readout.trust = reader.trust(target.name()).await;
+        // A role in another account cannot be read with this account's credentials.
+        let same_account = caller_arn.parse::<Arn>().is_ok_and(|a| a.account == target.account);
+        if same_account {
+            readout.trust = reader.trust(target.name()).await;
+        } else {
+            reader.evidence.push(
+                Evidence::call("iam:GetRole")
+                    .message(format!("not attempted: the role lives in account {}", target.account)),
+            );
+        }
         if with_identity {
             let caller_role =
                 caller_arn.parse::<Arn>().ok().and_then(|a| a.assumed_role().map(|(r, _)| r.to_owned()));
@@ -227,19 +244,28 @@ pub fn judge(
     target: &Arn,
     external_id: Option<&Secret>,
 ) -> Option<Finding> {
-    let trust = readout.trust.as_ref()?;
     let principal = Principal::from_arn(caller_arn).ok()?;
-    let mut context = Context::new();
-    if let Some(id) = external_id {
-        context.set("sts:ExternalId", id.expose());
-    }
-    let request = Request {
-        principal,
-        action: "sts:AssumeRole".to_owned(),
-        resource: target.to_string(),
-        resource_account: Some(target.account.clone()),
-        context,
+    let cross_account = principal.account() != Some(target.account.as_str());
+    let Some(trust) = readout.trust.as_ref() else {
+        // Across accounts the caller's own side must allow the hop too, and that side can be
+        // judged without the other account's trust policy.
+        let identity = readout.identity.as_ref().filter(|_| cross_account)?;
+        let request = assume_request(principal, target, external_id);
+        let policies =
+            Policies { identity: identity.clone(), resource: None, boundary: readout.boundary.clone() };
+        let own_side = identity.iter().any(|(name, p)| {
+            connector_iam::evaluate_policy(name, p, PolicyKind::Identity, &request).decision
+                == Decision::Allow
+        });
+        let capped = policies.boundary.as_ref().is_some_and(|(name, b)| {
+            connector_iam::evaluate_policy(name, b, PolicyKind::Boundary, &request).decision
+                != Decision::Allow
+        });
+        return (!own_side || capped).then(|| Finding::IdentityDenies {
+            statement: format!("the trust policy in account {} could not be read from here", target.account),
+        });
     };
+    let request = assume_request(principal, target, external_id);
     let trust_result = connector_iam::evaluate_policy("trust policy", trust, PolicyKind::Resource, &request);
     if trust_result.decision != Decision::Allow {
         // A statement written for this caller (its role or session by ARN) that fails only on
@@ -272,6 +298,21 @@ pub fn judge(
     } else {
         Finding::IdentityDenies { statement }
     })
+}
+
+/// The `sts:AssumeRole` request the hop made, as the evaluator sees it.
+fn assume_request(principal: Principal, target: &Arn, external_id: Option<&Secret>) -> Request {
+    let mut context = Context::new();
+    if let Some(id) = external_id {
+        context.set("sts:ExternalId", id.expose());
+    }
+    Request {
+        principal,
+        action: "sts:AssumeRole".to_owned(),
+        resource: target.to_string(),
+        resource_account: Some(target.account.clone()),
+        context,
+    }
 }
 
 /// Whether statement `index` of `policy` names a principal by ARN (a role, a session, a user)

@@ -30,6 +30,12 @@ impl Check for SelfAssumeCheck {
                     self.connector
                 ));
             };
+            if !conn.self_assume {
+                return Outcome::not_applicable(format!(
+                    "{} does not refresh by assuming its own role (set self_assume = true if it does).",
+                    conn.name
+                ));
+            }
             let base = base(ctx).ok();
             let facts = chain_facts(ctx, conn, base.as_deref());
             let Some(own) = ctx.board.get::<ConnectorCredentials>(Some(&conn.name)) else {

@@ -36,6 +36,12 @@ impl Check for TagSessionCheck {
                     self.connector
                 ));
             };
+            if !conn.tag_session {
+                return Outcome::not_applicable(format!(
+                    "{} sets no session tags of its own (set tag_session = true if it does); transitive tags are checked by chain.assume.",
+                    conn.name
+                ));
+            }
             let base = match base(ctx) {
                 Ok(b) => b,
                 Err(o) => return o,

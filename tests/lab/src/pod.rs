@@ -24,6 +24,9 @@ pub struct Urls {
     pub imds: Option<String>,
 }
 
+/// The file, in the lab's temp dir, that holds the scenario's `doctor_config`.
+pub const DOCTOR_CONFIG_FILE: &str = "connector-doctor.toml";
+
 /// Writes the pod's files into `root` and returns the pod's environment, sorted by name.
 pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(String, String)>> {
     let scenario = &world.scenario;
@@ -76,6 +79,12 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
         let (id, secret) = world.user_key(0).unwrap_or_default();
         set("AWS_ACCESS_KEY_ID", id);
         set("AWS_SECRET_ACCESS_KEY", secret);
+    }
+    // The doctor's own configuration, mounted the way a ConfigMap would be.
+    if let Some(config) = &scenario.doctor_config {
+        let file = root.join(DOCTOR_CONFIG_FILE);
+        fs::write(&file, config)?;
+        set("CONNECTOR_DOCTOR_CONFIG", path_string(&file));
     }
     for (name, value) in &pod.extra_env {
         if value.is_empty() {
@@ -139,4 +148,43 @@ fn write_with_mode(file: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 
 fn path_string(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn env_of(text: &str, root: &Path) -> BTreeMap<String, String> {
+        let world = World::new(Scenario::from_toml_str(text).unwrap());
+        let urls = Urls {
+            aws: "http://127.0.0.1:1".to_owned(),
+            agent: "http://127.0.0.1:2/v1/credentials".to_owned(),
+            imds: None,
+        };
+        prepare(&world, root, &urls).unwrap().into_iter().collect()
+    }
+
+    #[test]
+    fn the_doctor_config_is_mounted_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = "region = \"us-west-1\"\n\n[[connector]]\nname = \"warehouse\"\n";
+        let env = env_of(&format!("doctor_config = '''\n{config}'''\n"), dir.path());
+        let file = dir.path().join(DOCTOR_CONFIG_FILE);
+        assert_eq!(env.get("CONNECTOR_DOCTOR_CONFIG"), Some(&path_string(&file)));
+        assert_eq!(fs::read_to_string(&file).unwrap(), config);
+    }
+
+    #[test]
+    fn without_a_doctor_config_nothing_is_mounted_and_extra_env_still_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env_of("", dir.path());
+        assert!(!env.contains_key("CONNECTOR_DOCTOR_CONFIG"));
+        assert!(!dir.path().join(DOCTOR_CONFIG_FILE).exists());
+        let text =
+            "doctor_config = 'region = \"us-west-1\"'\n[pod.extra_env]\nCONNECTOR_DOCTOR_CONFIG = \"\"\n";
+        let env = env_of(text, dir.path());
+        assert!(!env.contains_key("CONNECTOR_DOCTOR_CONFIG"), "an empty extra_env value removes it");
+        assert!(dir.path().join(DOCTOR_CONFIG_FILE).exists());
+    }
 }

@@ -55,6 +55,10 @@ pub struct Scenario {
     /// Customer-managed policies, attached to roles by name.
     #[serde(default, rename = "policy")]
     pub policies: Vec<ManagedPolicy>,
+    /// The connector-doctor configuration the pod has (TOML, as a `ConfigMap` would mount it):
+    /// written to `<temp dir>/connector-doctor.toml` and named by `CONNECTOR_DOCTOR_CONFIG`.
+    #[serde(default)]
+    pub doctor_config: Option<String>,
 }
 
 /// Which credential source the pod has been given.
@@ -681,6 +685,13 @@ mod tests {
     #[test]
     fn role_is_required_for_pod_identity() {
         assert!(Scenario::from_toml_str("[pod]\nsource = \"pod-identity\"\n").is_err());
+    }
+
+    #[test]
+    fn doctor_config_is_kept_verbatim() {
+        let s = Scenario::from_toml_str("doctor_config = '''\nregion = \"us-west-1\"\n'''\n").unwrap();
+        assert_eq!(s.doctor_config.as_deref(), Some("region = \"us-west-1\"\n"));
+        assert!(Scenario::from_toml_str("").unwrap().doctor_config.is_none());
     }
 
     #[test]
