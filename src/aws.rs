@@ -7,6 +7,7 @@ pub mod region;
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::config::{Region, SharedCredentialsProvider};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
@@ -93,19 +94,28 @@ impl Unreachable {
 
 impl CallFailure {
     /// Sorts an SDK error.
-    pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> Self
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> Self
     where
-        E: ProvideErrorMetadata + StdError + 'static,
-        R: std::fmt::Debug,
-        SdkError<E, R>: StdError + 'static,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
         let detail = DisplayErrorContext(err).to_string();
-        let status = status_of(err);
+        let raw = err.raw_response();
+        let status = raw.map(|r| r.status().as_u16());
         match err {
             SdkError::ServiceError(_) => {
-                let code = err.code().unwrap_or("Unknown").to_owned();
-                let message = err.message().unwrap_or_default().to_owned();
-                let request_id = err.meta().extra("aws_request_id").map(str::to_owned);
+                // An error whose code the SDK could not read (a proxy or an emulator that nests
+                // its <Error> one level deeper) is read from the raw body instead.
+                let body = raw.and_then(|r| r.body().bytes()).map(String::from_utf8_lossy);
+                let from_body = |tag: &str| body.as_deref().and_then(|b| xml_text(b, tag));
+                let code = err
+                    .code()
+                    .map(str::to_owned)
+                    .or_else(|| from_body("Code"))
+                    .unwrap_or_else(|| "Unknown".into());
+                let message =
+                    err.message().map(str::to_owned).or_else(|| from_body("Message")).unwrap_or_default();
+                let request_id =
+                    err.meta().extra("aws_request_id").map(str::to_owned).or_else(|| from_body("RequestId"));
                 CallFailure::Service { code, message, request_id, status }
             }
             SdkError::TimeoutError(_) => CallFailure::Unreachable { kind: Unreachable::Timeout, detail },
@@ -141,12 +151,18 @@ impl CallFailure {
     }
 }
 
-fn status_of<E, R: std::fmt::Debug>(err: &SdkError<E, R>) -> Option<u16> {
-    // SdkError's raw response is generic here; its Debug output carries the status line.
-    let raw = err.raw_response()?;
-    let text = format!("{raw:?}");
-    let at = text.find("status: StatusCode(")? + "status: StatusCode(".len();
-    text[at..].split(')').next()?.parse().ok()
+/// The text of the first `<tag>…</tag>` in an XML body, unescaped.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = body.find(&open)? + open.len();
+    let end = start + body[start..].find(&format!("</{tag}>"))?;
+    let text = body[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    Some(text).filter(|t| !t.trim().is_empty())
 }
 
 /// Reads a transport error chain for the cause a person cares about.
@@ -252,6 +268,15 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(transport_kind(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn error_bodies_are_read_when_the_sdk_cannot() {
+        let nested = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>a &amp; b</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_text(nested, "Code").as_deref(), Some("AccessDenied"));
+        assert_eq!(xml_text(nested, "Message").as_deref(), Some("a & b"));
+        assert_eq!(xml_text("<Code></Code>", "Code"), None);
+        assert_eq!(xml_text("no xml", "Code"), None);
     }
 
     #[test]

@@ -53,16 +53,14 @@
 //! * Transport faults (`sts-unreachable`, `sts-hang`, garbage) and the token file's own faults
 //!   (`token-*`): they are not AWS's behaviour, so moto has nothing to say about them.
 //!
-//! # Known gaps pinned by rows (`Gap`)
+//! # moto's error shape
 //!
-//! * moto renders the errors of its authentication layer as
-//!   `<ErrorResponse><Errors><Error><Code>…` (an extra `Errors` level; AWS's awsQuery shape is
-//!   `<ErrorResponse><Error><Code>…`). The Rust SDK finds no code in it, so where the lab (and
-//!   AWS) makes `identity.caller` fail with `credentials-rejected`, moto makes it an `error`
-//!   ("STS answered Unknown", HTTP 403). The same shape carries the `AccessDenied` moto's
-//!   authorization gives `AssumeRole` (a wrong ExternalId): the lab's `chain.assume` says
-//!   `assume-denied`, moto's is an `error`. Those rows assert exactly that divergence and fail,
-//!   asking for the gap to be dropped, once moto agrees with the lab.
+//! moto renders the errors of its authentication layer (`InvalidClientTokenId`,
+//! `SignatureDoesNotMatch`, and the `AccessDenied` its authorization gives `AssumeRole`) as
+//! `<ErrorResponse><Errors><Error><Code>…`, one level deeper than AWS's awsQuery shape. The
+//! Rust SDK reads no code from it; the doctor then reads the code from the raw body
+//! (`CallFailure::from_sdk`), so those rows reach the lab's verdicts. A row whose world moto
+//! gets measurably wrong can pin the divergence with a `Gap`; none needs one today.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -113,27 +111,6 @@ struct Gap {
 
 const ROW: Case = Case { lab: "", overlay: "", args: &[], auth: false, caller: None, gap: None };
 
-/// moto's authentication errors carry no code the Rust SDK can read (see the module docs).
-const AUTH_ERROR_SHAPE: Gap = Gap {
-    check: "identity.caller",
-    status: "error",
-    code: None,
-    exit: 1,
-    why: "moto renders auth errors as <ErrorResponse><Errors><Error>, so the SDK reads no code \
-          (HTTP 403, code Unknown) instead of InvalidClientTokenId/SignatureDoesNotMatch",
-};
-
-/// The same shape on the `AccessDenied` moto's authorization gives an `AssumeRole`: the hop is
-/// refused (HTTP 403) but the SDK reads no code, so `chain.assume` cannot be classified.
-const ASSUME_AUTH_ERROR_SHAPE: Gap = Gap {
-    check: "chain.assume[warehouse]",
-    status: "error",
-    code: None,
-    exit: 1,
-    why: "moto renders its AccessDenied as <ErrorResponse><Errors><Error>, so the SDK reads no code \
-          (HTTP 403, code Unknown) and chain.assume cannot tell a denial",
-};
-
 /// The table: one `#[test]` per row.
 macro_rules! cases {
     ($($(#[$doc:meta])* $name:ident: $case:expr,)*) => {
@@ -170,14 +147,12 @@ cases! {
     credentials_rejected: Case {
         lab: "credentials-rejected",
         overlay: r#"pod.source = "static""#,
-        gap: Some(AUTH_ERROR_SHAPE),
         ..ROW
     },
     /// An issued key with the wrong secret: moto says `SignatureDoesNotMatch`, in its own shape.
     signature_rejected: Case {
         lab: "healthy-static",
         overlay: r#"sts.reject_keys = "signature""#,
-        gap: Some(AUTH_ERROR_SHAPE),
         ..ROW
     },
     /// IRSA: the lab's projected token exchanged for the role, then `GetCallerIdentity` with the
@@ -215,7 +190,6 @@ cases! {
         lab: "qualytics-static-keys-external-id-mismatch",
         auth: true,
         caller: Some("arn:aws:iam::111122223333:user/qualytics-base-user"),
-        gap: Some(ASSUME_AUTH_ERROR_SHAPE),
         ..ROW
     },
 }
