@@ -140,9 +140,24 @@ pub async fn assume(
     }
 }
 
-/// The connector named `name` in the configuration.
-pub fn connector<'c>(ctx: &'c Ctx, name: &str) -> Option<&'c Connector> {
-    ctx.config.connectors.iter().find(|c| c.name == name)
+/// Unwraps a `Result<T, Outcome>` in a check's body, returning the outcome on `Err`.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(outcome) => return outcome,
+        }
+    };
+}
+pub(crate) use or_return;
+
+/// The connector named `name` in the configuration, or the outcome that says it is missing.
+pub fn connector<'c>(ctx: &'c Ctx, name: &str) -> Result<&'c Connector, Outcome> {
+    ctx.config
+        .connectors
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| Outcome::error(format!("No connector named {name} in the configuration.")))
 }
 
 /// The base credentials `identity.caller` left, or the outcome that says they are missing.

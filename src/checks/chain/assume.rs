@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use super::explain::{self, Finding};
 use super::{
     Assumed, ConnectorCredentials, Hop, assume, base, chain_facts, connector, denied_action,
-    is_access_denied, unclassified,
+    is_access_denied, or_return, unclassified,
 };
 use crate::aws::CallFailure;
 use crate::checks::identity::BaseCredentials;
@@ -36,13 +36,8 @@ pub struct AssumeCheck {
 impl Check for AssumeCheck {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
-            let Some(conn) = connector(ctx, &self.connector) else {
-                return Outcome::error(format!("No connector named {} in the configuration.", self.connector));
-            };
-            let base = match base(ctx) {
-                Ok(b) => b,
-                Err(o) => return o,
-            };
+            let conn = or_return!(connector(ctx, &self.connector));
+            let base = or_return!(base(ctx));
             let mut facts = chain_facts(ctx, conn, Some(&base));
             if let Some(id) = &conn.external_id {
                 facts.insert("external_id_length".into(), id.len().to_string());

@@ -5,7 +5,7 @@
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::{Hop, assume, base, chain_facts, connector, is_access_denied, unclassified};
+use super::{Hop, assume, base, chain_facts, connector, is_access_denied, or_return, unclassified};
 use crate::engine::{Check, Ctx};
 use crate::outcome::{Code, Outcome};
 
@@ -22,16 +22,11 @@ pub struct ExternalIdCheck {
 impl Check for ExternalIdCheck {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
-            let Some(conn) = connector(ctx, &self.connector) else {
-                return Outcome::error(format!("No connector named {} in the configuration.", self.connector));
-            };
+            let conn = or_return!(connector(ctx, &self.connector));
             if conn.external_id.is_none() {
                 return Outcome::not_applicable(format!("No ExternalId is configured for {}.", conn.name));
             }
-            let base = match base(ctx) {
-                Ok(b) => b,
-                Err(o) => return o,
-            };
+            let base = or_return!(base(ctx));
             let facts = chain_facts(ctx, conn, Some(&base));
             let role = conn.role_arn.to_string();
             let hop = Hop {

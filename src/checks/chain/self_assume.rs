@@ -6,7 +6,8 @@ use futures::future::BoxFuture;
 
 use super::explain::{self, Finding};
 use super::{
-    ConnectorCredentials, Hop, assume, base, chain_facts, connector, is_access_denied, unclassified,
+    ConnectorCredentials, Hop, assume, base, chain_facts, connector, is_access_denied, or_return,
+    unclassified,
 };
 use crate::engine::{Check, Ctx};
 use crate::outcome::{Code, Outcome};
@@ -24,12 +25,7 @@ pub struct SelfAssumeCheck {
 impl Check for SelfAssumeCheck {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
-            let Some(conn) = connector(ctx, &self.connector) else {
-                return Outcome::error(format!(
-                    "No connector named {} in the configuration.",
-                    self.connector
-                ));
-            };
+            let conn = or_return!(connector(ctx, &self.connector));
             if !conn.self_assume {
                 return Outcome::not_applicable(format!(
                     "{} does not refresh by assuming its own role (set self_assume = true if it does).",

@@ -5,7 +5,8 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::{
-    ConnectorCredentials, Hop, assume, base, chain_facts, connector, is_access_denied, unclassified,
+    ConnectorCredentials, Hop, assume, base, chain_facts, connector, is_access_denied, or_return,
+    unclassified,
 };
 use crate::aws::CallFailure;
 use crate::engine::{Check, Ctx};
@@ -30,22 +31,14 @@ pub struct TagSessionCheck {
 impl Check for TagSessionCheck {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
-            let Some(conn) = connector(ctx, &self.connector) else {
-                return Outcome::error(format!(
-                    "No connector named {} in the configuration.",
-                    self.connector
-                ));
-            };
+            let conn = or_return!(connector(ctx, &self.connector));
             if !conn.tag_session {
                 return Outcome::not_applicable(format!(
                     "{} sets no session tags of its own (set tag_session = true if it does); transitive tags are checked by chain.assume.",
                     conn.name
                 ));
             }
-            let base = match base(ctx) {
-                Ok(b) => b,
-                Err(o) => return o,
-            };
+            let base = or_return!(base(ctx));
             let facts = chain_facts(ctx, conn, Some(&base));
             let plain = ctx.board.get::<ConnectorCredentials>(Some(&conn.name)).and_then(|c| c.packed);
             let role = conn.role_arn.to_string();

@@ -182,17 +182,30 @@ pub(crate) fn role_name(arn: &str) -> Option<&str> {
 }
 
 pub(crate) fn check_session_name(session: &str) -> Result<(), AwsError> {
-    let complaint = if session.chars().count() < 2 {
-        "Member must have length greater than or equal to 2"
-    } else if session.chars().count() > 64 {
-        "Member must have length less than or equal to 64"
-    } else if !session.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)) {
-        "Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+    check_member(session, "roleSessionName", 2..=64, "_+=,.@-", "[\\w+=,.@-]*")
+}
+
+/// STS's validation of a string parameter: its length, and its characters (alphanumerics plus
+/// `extra`, which STS writes as `pattern`), with STS's wording for the first rule broken.
+pub(crate) fn check_member(
+    value: &str,
+    field: &str,
+    length: std::ops::RangeInclusive<usize>,
+    extra: &str,
+    pattern: &str,
+) -> Result<(), AwsError> {
+    let count = value.chars().count();
+    let complaint = if count < *length.start() {
+        format!("Member must have length greater than or equal to {}", length.start())
+    } else if count > *length.end() {
+        format!("Member must have length less than or equal to {}", length.end())
+    } else if !value.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c)) {
+        format!("Member must satisfy regular expression pattern: {pattern}")
     } else {
         return Ok(());
     };
     Err(AwsError::validation(format!(
-        "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: {complaint}"
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {complaint}"
     )))
 }
 

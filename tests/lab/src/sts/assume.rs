@@ -11,7 +11,7 @@
 
 use connector_iam::{Context, Decision};
 
-use super::{check_session_name, role_name};
+use super::{check_member, check_session_name, role_name};
 use crate::authz::{self, Ask};
 use crate::aws::Context as Call;
 use crate::aws::query::{AwsError, Xml};
@@ -209,18 +209,7 @@ fn duration(ctx: &Call<'_>, chained: bool, role_cap: i64) -> Result<i64, AwsErro
 
 /// STS's rule for ExternalIds: 2 to 1224 characters of `[\w+=,.@:/-]`.
 fn check_external_id(id: &str) -> Result<(), AwsError> {
-    let complaint = if id.chars().count() < 2 {
-        "Member must have length greater than or equal to 2"
-    } else if id.chars().count() > 1224 {
-        "Member must have length less than or equal to 1224"
-    } else if !id.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c)) {
-        "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*"
-    } else {
-        return Ok(());
-    };
-    Err(AwsError::validation(format!(
-        "1 validation error detected: Value '{id}' at 'externalId' failed to satisfy constraint: {complaint}"
-    )))
+    check_member(id, "externalId", 2..=1224, "_+=,.@:/-", "[\\w+=,.@:\\/-]*")
 }
 
 /// The values of a query list `prefix.1`, `prefix.2`, … in order.
