@@ -126,7 +126,16 @@ fn diagnose(args: &Args) -> u8 {
     for id in config.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
-    let code = runtime.block_on(run_and_report(args, config, world, style, &mut sink));
+    let interactive = args.format() == Format::Text
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+        && world.var("TERM").is_some_and(|t| t != "dumb");
+    let code = if interactive {
+        runtime.block_on(checklist(args, config, world, style))
+    } else {
+        runtime.block_on(run_and_report(args, config, world, style, &mut sink))
+    };
     // A check stuck in a blocking call (a slow resolver) must not keep the process alive past
     // its deadline: the runtime waits for such threads only briefly.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -202,6 +211,26 @@ async fn run_and_report(args: &Args, config: Config, world: World, style: Style,
         eprintln!("connector-doctor: report written to {}", path.display());
     }
     finish(written, code)
+}
+
+/// The interactive checklist; when it closes, the summary stays in the scrollback.
+async fn checklist(args: &Args, config: Config, world: World, style: Style) -> u8 {
+    let region = ResolvedRegion::resolve(&world, &config);
+    let timeout = config.timeout;
+    let config = Arc::new(config);
+    let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let initial = Context { region: region.name.clone(), credential_source: None, caller_arn: None };
+    let mut app = crate::tui::App::new(engine.plan(), catalog(), initial, style.color);
+    if let Err(e) = crate::tui::run_terminal(&mut app, &engine, &ctx, timeout).await {
+        eprintln!("connector-doctor: the terminal could not be used ({e}); run with --format text");
+        return EXIT_USAGE;
+    }
+    let summary = app.summary();
+    println!("{}", style.status(summary.status, &summary.line()));
+    // Leaving before every check settled proves nothing about the rest.
+    let unfinished = app.results.len() < app.rows.len();
+    summary.exit_code(args.strict).max(u8::from(unfinished))
 }
 
 fn context(ctx: &Ctx, region: &ResolvedRegion) -> Context {

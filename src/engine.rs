@@ -119,9 +119,31 @@ impl Engine {
         deadline: Duration,
         events: UnboundedSender<Event>,
     ) -> Vec<Arc<Finished>> {
+        self.rerun(ctx, generation, deadline, events, None).await
+    }
+
+    /// As [`run`](Self::run), but when `keep` is given, only the checks it does not hold run
+    /// again; the results it holds stand for the others (their board entries are still there).
+    /// Used to re-run one check and what depends on it.
+    pub async fn rerun(
+        &self,
+        ctx: Arc<Ctx>,
+        generation: u64,
+        deadline: Duration,
+        events: UnboundedSender<Event>,
+        keep: Option<&BTreeMap<CheckKey, Arc<Finished>>>,
+    ) -> Vec<Arc<Finished>> {
         let settled: Arc<Mutex<BTreeMap<CheckKey, Arc<Finished>>>> = Arc::default();
         let mut nodes: BTreeMap<CheckKey, Node> = BTreeMap::new();
         for planned in &self.plan.checks {
+            if let Some(kept) = keep.and_then(|k| k.get(&planned.key)) {
+                settled
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(planned.key.clone(), kept.clone());
+                nodes.insert(planned.key.clone(), futures::future::ready(kept.clone()).boxed().shared());
+                continue;
+            }
             let prerequisites: Vec<Node> =
                 planned.depends_on.iter().filter_map(|k| nodes.get(k).cloned()).collect();
             let node = run_node(

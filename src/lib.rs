@@ -17,6 +17,7 @@ pub mod jwt;
 pub mod outcome;
 pub mod report;
 pub mod secret;
+pub mod tui;
 pub mod world;
 
 /// IAM policy parsing and evaluation with explanations: why a request is allowed or denied.

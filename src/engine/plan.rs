@@ -82,6 +82,18 @@ impl Plan {
         plan
     }
 
+    /// `key` and every check that depends on it, directly or not: what a re-run of `key` redoes.
+    pub fn with_dependents(&self, key: &CheckKey) -> std::collections::BTreeSet<CheckKey> {
+        let mut out = std::collections::BTreeSet::from([key.clone()]);
+        // The plan is in dependency order, so one pass finds every dependent.
+        for planned in &self.checks {
+            if planned.depends_on.iter().any(|d| out.contains(d)) {
+                out.insert(planned.key.clone());
+            }
+        }
+        out
+    }
+
     /// Whether the plan has this check.
     pub fn contains(&self, key: &CheckKey) -> bool {
         self.checks.iter().any(|p| &p.key == key)

@@ -164,3 +164,33 @@ async fn secrets_are_scrubbed_from_every_outcome() {
     let text = format!("{:?}", results[0].outcome);
     assert!(!text.contains("canary-secret-value"), "{text}");
 }
+
+#[tokio::test]
+async fn a_rerun_redoes_a_check_and_its_dependents_only() {
+    let pass = || Some(Outcome::pass("ok"));
+    let plan = Plan {
+        checks: vec![
+            planned("a", &[], 0, pass(), 1000),
+            planned("b", &["a"], 0, pass(), 1000),
+            planned("c", &[], 0, pass(), 1000),
+        ],
+    };
+    let redo = plan.with_dependents(&CheckKey::global("a"));
+    assert_eq!(redo.iter().map(|k| k.id).collect::<Vec<_>>(), ["a", "b"]);
+    let engine = Engine::new(plan);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let first = engine.run(ctx(), 1, Duration::from_secs(5), tx.clone()).await;
+    let keep: BTreeMap<CheckKey, Arc<Finished>> =
+        first.iter().filter(|f| !redo.contains(&f.key)).map(|f| (f.key.clone(), f.clone())).collect();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let second = engine.rerun(ctx(), 2, Duration::from_secs(5), tx, Some(&keep)).await;
+    let generations: Vec<(&str, u64)> = second.iter().map(|f| (f.key.id, f.generation)).collect();
+    assert_eq!(generations, [("a", 2), ("b", 2), ("c", 1)]);
+    let mut started = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let Event::Started { key, .. } = e {
+            started.push(key.id);
+        }
+    }
+    assert_eq!(started, ["a", "b"], "the kept check does not run again");
+}
