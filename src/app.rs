@@ -126,7 +126,9 @@ fn diagnose(args: &Args) -> u8 {
     for id in config.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
-    let interactive = args.format() == Format::Text
+    // An explicit --format (even text) asks for a report, not the checklist.
+    let interactive = args.format.is_none()
+        && !args.json
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::io::stdin().is_terminal()

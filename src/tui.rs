@@ -252,3 +252,6 @@ fn signal_stream() -> impl Stream<Item = Input> {
         .collect();
     futures::stream::select_all(streams)
 }
+
+#[cfg(test)]
+mod tests;

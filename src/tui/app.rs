@@ -276,9 +276,11 @@ impl App {
         let details = self.focus == Focus::Details;
         match action {
             Action::Up if details => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-            Action::Down if details => self.detail_scroll = self.detail_scroll.saturating_add(1),
+            Action::Down if details => self.detail_scroll = (self.detail_scroll + 1).min(self.detail_end()),
             Action::PageUp if details => self.detail_scroll = self.detail_scroll.saturating_sub(10),
-            Action::PageDown if details => self.detail_scroll = self.detail_scroll.saturating_add(10),
+            Action::PageDown if details => {
+                self.detail_scroll = (self.detail_scroll + 10).min(self.detail_end());
+            }
             Action::Up => self.select(self.selected.saturating_sub(1)),
             Action::Down => self.select((self.selected + 1).min(last)),
             Action::PageUp => self.select(self.selected.saturating_sub(page.max(1))),
@@ -320,6 +322,11 @@ impl App {
             Action::Quit => return vec![Command::Quit],
         }
         Vec::new()
+    }
+
+    /// The furthest the details can scroll: their last line at the top.
+    fn detail_end(&self) -> u16 {
+        u16::try_from(self.details().lines.len().saturating_sub(1)).unwrap_or(u16::MAX)
     }
 
     fn select(&mut self, index: usize) {

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{App, Focus, Mode};
-use super::keys::BINDINGS;
+use super::keys::{Action, BINDINGS};
 use crate::outcome::Status;
 
 /// Below this width the panes stack.
@@ -43,16 +43,17 @@ impl App {
             Some(t) => format!("{} ms", t.as_millis()),
             None => format!("{} running", SPINNER[self.spinner % SPINNER.len()]),
         };
+        // The run's state comes first: on a narrow terminal the caller ARN is what gets cut.
         Line::from(vec![
             Span::styled("connector-doctor", self.style(Style::default().add_modifier(Modifier::BOLD))),
+            Span::styled(" · ", dim),
+            Span::raw(time),
             Span::styled(" · ", dim),
             Span::raw(self.context.region.clone()),
             Span::styled(" · ", dim),
             Span::raw(self.context.credential_source.clone().unwrap_or_else(|| "source unknown".into())),
             Span::styled(" · ", dim),
             Span::raw(self.context.caller_arn.clone().unwrap_or_else(|| "caller unknown".into())),
-            Span::styled(" · ", dim),
-            Span::raw(time),
         ])
     }
 
@@ -117,7 +118,7 @@ impl App {
         Text::from(lines.into_iter().skip(offset).collect::<Vec<_>>())
     }
 
-    fn details(&self) -> Text<'_> {
+    pub(super) fn details(&self) -> Text<'_> {
         let Some(key) = self.selected_key() else { return Text::raw("") };
         let bold = self.style(Style::default().add_modifier(Modifier::BOLD));
         let dim = self.style(Style::default().fg(Color::DarkGray));
@@ -190,8 +191,12 @@ impl App {
         let summary = self.summary();
         spans.push(Span::styled(summary.line(), self.status_style(summary.status)));
         spans.push(Span::raw("  "));
+        // Help and quit first: they are what a narrow terminal must not cut.
+        let first = |b: &&super::keys::Binding| !matches!(b.action, Action::Help | Action::Quit);
+        let mut shown: Vec<&super::keys::Binding> = BINDINGS.iter().filter(|b| b.footer.is_some()).collect();
+        shown.sort_by_key(first);
         let keys: Vec<String> =
-            BINDINGS.iter().filter_map(|b| Some(format!("{} {}", b.label, b.footer?))).collect();
+            shown.iter().filter_map(|b| Some(format!("{} {}", b.label, b.footer?))).collect();
         spans.push(Span::styled(keys.join(" · "), dim));
         Line::from(spans)
     }
@@ -224,7 +229,13 @@ impl Widget for &App {
             (l, d)
         };
         let focused = self.style(Style::default().fg(Color::Cyan));
-        let list_block = Block::bordered().title(" Checks ").border_style(if self.focus == Focus::List {
+        // The focused pane is marked in its title too, which reads without colour.
+        let (list_title, detail_title) = if self.focus == Focus::List {
+            (" ▸ Checks ", " Details ")
+        } else {
+            (" Checks ", " ▸ Details ")
+        };
+        let list_block = Block::bordered().title(list_title).border_style(if self.focus == Focus::List {
             focused
         } else {
             Style::default()
@@ -232,16 +243,19 @@ impl Widget for &App {
         let inner_height = usize::from(list_block.inner(list_area).height);
         Paragraph::new(self.checklist(inner_height)).block(list_block).render(list_area, buf);
         let detail_block = Block::bordered()
-            .title(" Details ")
+            .title(detail_title)
             .border_style(if self.focus == Focus::Details { focused } else { Style::default() });
-        Paragraph::new(self.details())
+        let details = self.details();
+        // Scrolling stops with the last line at the top of the pane.
+        let last = u16::try_from(details.lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        Paragraph::new(details)
             .wrap(Wrap { trim: false })
-            .scroll((self.detail_scroll, 0))
+            .scroll((self.detail_scroll.min(last), 0))
             .block(detail_block)
             .render(detail_area, buf);
         if self.mode == Mode::Help {
             let w = area.width.saturating_sub(4).min(72);
-            let h = area.height.saturating_sub(2).min(u16::try_from(BINDINGS.len() + 5).unwrap_or(u16::MAX));
+            let h = area.height.saturating_sub(2).min(u16::try_from(BINDINGS.len() + 6).unwrap_or(u16::MAX));
             let popup = Rect {
                 x: area.x + (area.width - w) / 2,
                 y: area.y + (area.height - h) / 2,

@@ -9,3 +9,4 @@ mod garbage;
 mod identity;
 mod moto;
 mod support;
+mod tui;
