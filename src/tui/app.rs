@@ -102,6 +102,9 @@ pub struct App {
     pub color: bool,
     /// Values learned anywhere in the run, for remedies.
     pub run_facts: Facts,
+    /// The list pane's title: "Checks" for the chain; the onboarding flow shows its step list
+    /// on the same screen under its own title (each step a row, proven by its checks).
+    pub list_title: &'static str,
     /// Whether the user has moved the selection; until then a finished run selects its first
     /// problem, which is what someone mid-incident wants to read.
     pub moved: bool,
@@ -147,6 +150,7 @@ impl App {
             color,
             run_facts: Facts::new(),
             moved: false,
+            list_title: "Checks",
             catalog,
             dependents,
         }
