@@ -231,9 +231,9 @@ impl Widget for &App {
         let focused = self.style(Style::default().fg(Color::Cyan));
         // The focused pane is marked in its title too, which reads without colour.
         let (list_title, detail_title) = if self.focus == Focus::List {
-            (" ▸ Checks ", " Details ")
+            (format!(" ▸ {} ", self.list_title), " Details ")
         } else {
-            (" Checks ", " ▸ Details ")
+            (format!(" {} ", self.list_title), " ▸ Details ")
         };
         let list_block = Block::bordered().title(list_title).border_style(if self.focus == Focus::List {
             focused
