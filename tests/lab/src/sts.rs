@@ -23,6 +23,8 @@ pub const SERVICE: QueryService = QueryService {
 const DEFAULT_SESSION_SECONDS: i64 = 3600;
 /// The roles' `MaxSessionDuration` (IAM's default).
 const MAX_SESSION_SECONDS: i64 = 3600;
+/// The cap on sessions made by role chaining.
+const CHAINED_CAP: i64 = 3600;
 
 fn handle(ctx: &Context<'_>) -> Result<String, AwsError> {
     match ctx.action {
@@ -48,27 +50,10 @@ fn assume_role_with_web_identity(ctx: &Context<'_>) -> Result<String, AwsError> 
     let (role_arn, session, web_token) = required(ctx)?;
     let role = role_name(role_arn).ok_or_else(|| AwsError::validation("Request ARN is invalid"))?;
     check_session_name(session)?;
-    let lifetime = match ctx.params.get("DurationSeconds") {
-        None => DEFAULT_SESSION_SECONDS,
-        Some(text) => {
-            let seconds: i64 = text.parse().map_err(|_| {
-                AwsError::validation(format!(
-                    "1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"
-                ))
-            })?;
-            if seconds < 900 {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
-                )));
-            }
-            if seconds > MAX_SESSION_SECONDS {
-                return Err(AwsError::validation(
-                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-                ));
-            }
-            seconds
-        }
-    };
+    // Web identity sessions are not chained; the role's own cap applies.
+    let cap =
+        scenario.roles.iter().find(|r| r.name == role).map_or(MAX_SESSION_SECONDS, |r| r.max_session_seconds);
+    let lifetime = duration(ctx, false, cap)?;
     let claims = token::parse(web_token).map_err(|_| {
         AwsError::new(
             400,
@@ -168,6 +153,34 @@ fn required<'a>(ctx: &Context<'a>) -> Result<(&'a str, &'a str, &'a str), AwsErr
 }
 
 pub mod assume;
+
+/// The session length: STS's default, or what was asked within the chaining and role caps.
+pub(crate) fn duration(ctx: &Context<'_>, chained: bool, role_cap: i64) -> Result<i64, AwsError> {
+    let Some(text) = ctx.params.get("DurationSeconds") else {
+        return Ok(DEFAULT_SESSION_SECONDS.min(role_cap));
+    };
+    let seconds: i64 = text.parse().map_err(|_| {
+        AwsError::validation(format!(
+            "1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"
+        ))
+    })?;
+    if seconds < 900 {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        )));
+    }
+    if chained && seconds > CHAINED_CAP {
+        return Err(AwsError::validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    if seconds > role_cap {
+        return Err(AwsError::validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    Ok(seconds)
+}
 
 /// The role name of a well-formed role ARN (`arn:aws:iam::<12 digits>:role/<path/>name`).
 pub(crate) fn role_name(arn: &str) -> Option<&str> {

@@ -11,7 +11,7 @@
 
 use connector_iam::{Context, Decision};
 
-use super::{check_member, check_session_name, role_name};
+use super::{check_member, check_session_name, duration, role_name};
 use crate::authz::{self, Ask};
 use crate::aws::Context as Call;
 use crate::aws::query::{AwsError, Xml};
@@ -20,10 +20,6 @@ use crate::world::{Identity, Session, role_id};
 
 /// The packed-size budget of the model above, in bytes.
 const PACKED_BUDGET: usize = 380;
-/// STS's default session length.
-const DEFAULT_SECONDS: i64 = 3600;
-/// The cap on sessions made by role chaining.
-const CHAINED_CAP: i64 = 3600;
 
 /// Handles `AssumeRole`.
 pub fn assume_role(ctx: &Call<'_>) -> Result<String, AwsError> {
@@ -177,34 +173,6 @@ fn required<'a>(ctx: &Call<'a>) -> Result<(&'a str, &'a str), AwsError> {
             missing.join("; ")
         ))),
     }
-}
-
-/// The session length: STS's default, or what was asked within the chaining and role caps.
-fn duration(ctx: &Call<'_>, chained: bool, role_cap: i64) -> Result<i64, AwsError> {
-    let Some(text) = ctx.params.get("DurationSeconds") else {
-        return Ok(DEFAULT_SECONDS.min(role_cap));
-    };
-    let seconds: i64 = text.parse().map_err(|_| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"
-        ))
-    })?;
-    if seconds < 900 {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
-        )));
-    }
-    if chained && seconds > CHAINED_CAP {
-        return Err(AwsError::validation(
-            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
-        ));
-    }
-    if seconds > role_cap {
-        return Err(AwsError::validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        ));
-    }
-    Ok(seconds)
 }
 
 /// STS's rule for ExternalIds: 2 to 1224 characters of `[\w+=,.@:/-]`.
