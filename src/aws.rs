@@ -2,6 +2,7 @@
 //! them, and SDK errors sorted into what a diagnosis needs (AWS said no; nobody answered; the
 //! answer made no sense), with the whole error chain kept, redacted, as evidence.
 
+pub mod rds_token;
 pub mod region;
 
 use std::error::Error as StdError;

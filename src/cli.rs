@@ -75,6 +75,17 @@ pub struct Args {
     /// Deadline for the whole run, in seconds [default: 60].
     #[arg(long, global = true, env = "CONNECTOR_DOCTOR_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
+
+    /// Connect to ADDRESS:PORT whenever HOST:PORT is asked for, as curl's --connect-to does
+    /// (for a database behind a tunnel or a test double; names and tokens stay HOST's).
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTOR_DOCTOR_CONNECT_TO",
+        value_name = "HOST:PORT:ADDRESS:PORT",
+        value_delimiter = ','
+    )]
+    pub connect_to: Vec<String>,
 }
 
 /// Subcommands.
@@ -116,6 +127,7 @@ impl Args {
             service_account: self.service_account.clone(),
             irsa_audience: self.irsa_audience.clone(),
             timeout_secs: self.timeout,
+            connect_to: self.connect_to.clone(),
         }
     }
 }

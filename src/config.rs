@@ -51,6 +51,8 @@ pub struct Overrides {
     pub irsa_audience: Option<String>,
     /// `--timeout`, in seconds.
     pub timeout_secs: Option<u64>,
+    /// `--connect-to`, each `HOST:PORT:ADDRESS:PORT`.
+    pub connect_to: Vec<String>,
 }
 
 /// The kinds of data a connector reaches.
@@ -111,6 +113,45 @@ pub struct Target {
     pub user: Option<String>,
     /// Secrets Manager secret id or ARN.
     pub secret_id: Option<String>,
+    /// How the database login uses TLS; `None` follows `PGSSLMODE`, then `verify-full`.
+    pub sslmode: Option<SslMode>,
+    /// The CA bundle that verifies the database's certificate; `None` follows `PGSSLROOTCERT`,
+    /// then the RDS bundle built into the tool.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// How a database login uses TLS, with libpq's names for the modes a connector may be set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    /// No TLS at all (RDS with `rds.force_ssl` refuses it).
+    Disable,
+    /// TLS, but any certificate is accepted: encrypted, not authenticated.
+    Require,
+    /// TLS with the certificate verified against the CA bundle and the host name.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// libpq's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Require => "require",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// Reads libpq's `PGSSLMODE` values. `allow` and `prefer` start with TLS against RDS, and
+    /// `verify-ca` is read as the stricter `verify-full`.
+    pub fn from_libpq(value: &str) -> Option<SslMode> {
+        match value.trim() {
+            "disable" => Some(SslMode::Disable),
+            "allow" | "prefer" | "require" => Some(SslMode::Require),
+            "verify-ca" | "verify-full" => Some(SslMode::VerifyFull),
+            _ => None,
+        }
+    }
 }
 
 /// The configuration of one run.
@@ -134,6 +175,8 @@ pub struct Config {
     pub irsa_audience: String,
     /// The deadline for the whole run.
     pub timeout: Duration,
+    /// Where to really connect for some `host:port`s (curl's `--connect-to`), first match wins.
+    pub connect_to: Vec<crate::net::ConnectTo>,
     /// The connectors, in file order.
     pub connectors: Vec<Connector>,
 }
@@ -150,6 +193,7 @@ impl Default for Config {
             service_account: None,
             irsa_audience: DEFAULT_IRSA_AUDIENCE.to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            connect_to: Vec::new(),
             connectors: Vec::new(),
         }
     }
@@ -166,6 +210,8 @@ struct FileConfig {
     service_account: Option<String>,
     irsa_audience: Option<String>,
     timeout_secs: Option<Spanned<u64>>,
+    #[serde(default)]
+    connect_to: Vec<Spanned<String>>,
     #[serde(default)]
     connector: Vec<Spanned<FileConnector>>,
 }
@@ -188,6 +234,8 @@ struct FileConnector {
     port: Option<u16>,
     user: Option<String>,
     secret_id: Option<String>,
+    sslmode: Option<SslMode>,
+    ca_bundle: Option<PathBuf>,
     session_name: Option<Spanned<String>>,
     duration_seconds: Option<Spanned<i64>>,
     self_assume: Option<bool>,
@@ -272,6 +320,10 @@ impl Config {
         if let Some(aud) = raw.irsa_audience {
             config.irsa_audience = aud;
         }
+        for rule in raw.connect_to {
+            let parsed = rule.get_ref().parse().map_err(|e| loc.error(&rule, "connect_to", e))?;
+            config.connect_to.push(parsed);
+        }
         for spanned in raw.connector {
             let connector = connector_from(&loc, &spanned, config.preset.as_deref())?;
             if config.connectors.iter().any(|c| c.name == connector.name) {
@@ -310,6 +362,14 @@ impl Config {
         if let Some(aud) = &o.irsa_audience {
             self.irsa_audience.clone_from(aud);
         }
+        // Rules from the command line come before the file's: the first rule that matches wins.
+        let mut rules = o
+            .connect_to
+            .iter()
+            .map(|r| r.parse().map_err(|e: crate::net::ConnectToError| flag("connect-to", e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        rules.append(&mut self.connect_to);
+        self.connect_to = rules;
         Ok(())
     }
 }
@@ -387,6 +447,8 @@ fn connector_from(
             port: c.port,
             user: c.user.clone(),
             secret_id: c.secret_id.clone(),
+            sslmode: c.sslmode,
+            ca_bundle: c.ca_bundle.clone(),
         },
     })
 }

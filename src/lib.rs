@@ -14,6 +14,7 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod jwt;
+pub mod net;
 pub mod outcome;
 pub mod report;
 pub mod secret;

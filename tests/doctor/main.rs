@@ -8,5 +8,6 @@ mod contract;
 mod garbage;
 mod identity;
 mod moto;
+mod rds_token;
 mod support;
 mod tui;

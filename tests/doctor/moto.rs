@@ -740,8 +740,9 @@ fn peers_dir() -> PathBuf {
     binary.parent().and_then(Path::parent).expect("the binary lives in <target>/<profile>/").join("peers")
 }
 
-/// The virtualenv with the pinned moto, installed once per machine (per pin).
-fn venv() -> &'static Path {
+/// The virtualenv with the pinned moto (and the botocore it brings), installed once per machine
+/// (per pin).
+pub(crate) fn venv() -> &'static Path {
     static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match VENV.get_or_init(install) {
         Ok(path) => path,

@@ -1,0 +1,192 @@
+//! Reaching a `host:port` the way the connector would: the pod's resolver, a TCP connection
+//! with a deadline, and failures sorted by what they say about the network (nothing answered,
+//! something refused, no route, no such name).
+//!
+//! `--connect-to` rules (curl's form) send a `host:port` somewhere else while every name the
+//! protocol carries (TLS server name, the host an IAM token is signed for) stays the asked-for
+//! one: how one reaches a database through a tunnel, and how the tests reach the lab.
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+/// One `--connect-to` rule: `HOST:PORT:ADDRESS:PORT`. An empty `HOST` or `PORT` on the left
+/// matches any; IPv6 addresses go in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    host: Option<String>,
+    port: Option<u16>,
+    to_host: String,
+    to_port: u16,
+}
+
+/// A `--connect-to` rule that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not HOST:PORT:ADDRESS:PORT")]
+pub struct ConnectToError(String);
+
+impl FromStr for ConnectTo {
+    type Err = ConnectToError;
+
+    fn from_str(rule: &str) -> Result<Self, Self::Err> {
+        let bad = || ConnectToError(rule.to_owned());
+        let parts = split_hosts_and_ports(rule).ok_or_else(bad)?;
+        let [host, port, to_host, to_port] = parts;
+        let port = if port.is_empty() { None } else { Some(port.parse().map_err(|_| bad())?) };
+        let to_port = to_port.parse().map_err(|_| bad())?;
+        if to_host.is_empty() {
+            return Err(bad());
+        }
+        Ok(ConnectTo {
+            host: Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty()),
+            port,
+            to_host: to_host.to_owned(),
+            to_port,
+        })
+    }
+}
+
+impl fmt::Display for ConnectTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        write!(f, "{}:{port}:{}", self.host.as_deref().unwrap_or_default(), bracket(&self.to_host))?;
+        write!(f, ":{}", self.to_port)
+    }
+}
+
+/// Splits `A:B:C:D` where `A` and `C` may be bracketed IPv6 addresses.
+fn split_hosts_and_ports(rule: &str) -> Option<[&str; 4]> {
+    fn host_then_port(s: &str) -> Option<(&str, &str, &str)> {
+        let (host, rest) = if let Some(inner) = s.strip_prefix('[') {
+            let end = inner.find(']')?;
+            (&inner[..end], inner[end + 1..].strip_prefix(':')?)
+        } else {
+            s.split_once(':')?
+        };
+        let (port, rest) = rest.split_once(':').unwrap_or((rest, ""));
+        Some((host, port, rest))
+    }
+    let (host, port, rest) = host_then_port(rule)?;
+    let (to_host, to_port, tail) = host_then_port(rest)?;
+    tail.is_empty().then_some([host, port, to_host, to_port])
+}
+
+fn bracket(host: &str) -> String {
+    if host.contains(':') { format!("[{host}]") } else { host.to_owned() }
+}
+
+/// Where a connection to `host:port` really goes under `rules`: the first rule that matches,
+/// else the address itself.
+pub fn route(rules: &[ConnectTo], host: &str, port: u16) -> (String, u16) {
+    let wanted = host.to_ascii_lowercase();
+    rules
+        .iter()
+        .find(|r| r.host.as_ref().is_none_or(|h| *h == wanted) && r.port.is_none_or(|p| p == port))
+        .map_or_else(|| (host.to_owned(), port), |r| (r.to_host.clone(), r.to_port))
+}
+
+/// Why a TCP connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TcpFailure {
+    /// The name did not resolve (or resolved to nothing).
+    Dns(String),
+    /// No answer before the deadline: something drops the packets.
+    Timeout(Duration),
+    /// The host answered with a reset: it is there, nothing listens on the port.
+    Refused,
+    /// The network says there is no route to the host.
+    Unreachable(String),
+    /// Another socket error.
+    Other(String),
+}
+
+impl fmt::Display for TcpFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TcpFailure::Dns(why) => write!(f, "the name did not resolve ({why})"),
+            TcpFailure::Timeout(d) => {
+                write!(f, "nothing answered within {:.1} s: the packets are dropped", d.as_secs_f64())
+            }
+            TcpFailure::Refused => {
+                f.write_str("the connection was refused: the host is there, nothing listens")
+            }
+            TcpFailure::Unreachable(why) => write!(f, "no route to the host ({why})"),
+            TcpFailure::Other(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Opens a TCP connection to `host:port` (after `rules`) within `deadline`, trying each
+/// address the name resolves to in turn.
+pub async fn connect(
+    rules: &[ConnectTo],
+    host: &str,
+    port: u16,
+    deadline: Duration,
+) -> Result<TcpStream, TcpFailure> {
+    let (host, port) = route(rules, host, port);
+    let attempt = async {
+        let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| TcpFailure::Dns(e.to_string()))?
+            .collect();
+        let mut last = TcpFailure::Dns(format!("{host} has no address"));
+        for address in addresses {
+            match TcpStream::connect(address).await {
+                Ok(stream) => {
+                    // The PostgreSQL protocol exchanges small messages; do not let Nagle hold them.
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Err(e) => last = sort_io_error(&e),
+            }
+        }
+        Err(last)
+    };
+    tokio::time::timeout(deadline, attempt).await.unwrap_or(Err(TcpFailure::Timeout(deadline)))
+}
+
+/// Sorts a connect error by what it says about the network.
+pub fn sort_io_error(e: &io::Error) -> TcpFailure {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => TcpFailure::Refused,
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            TcpFailure::Unreachable(e.to_string())
+        }
+        io::ErrorKind::TimedOut => TcpFailure::Timeout(Duration::ZERO),
+        _ => TcpFailure::Other(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_route_and_print() {
+        let r: ConnectTo = "db.example.com:5432:127.0.0.1:40001".parse().unwrap();
+        assert_eq!(route(&[r.clone()], "DB.example.com", 5432), ("127.0.0.1".to_owned(), 40001));
+        assert_eq!(route(&[r.clone()], "db.example.com", 5433), ("db.example.com".to_owned(), 5433));
+        assert_eq!(r.to_string(), "db.example.com:5432:127.0.0.1:40001");
+        let any: ConnectTo = "::[::1]:7".parse().unwrap();
+        assert_eq!(route(&[any.clone()], "x", 1), ("::1".to_owned(), 7));
+        assert_eq!(any.to_string(), ":[::1]:7");
+        let v6: ConnectTo = "[fd00::1]:443:localhost:8443".parse().unwrap();
+        assert_eq!(route(&[v6], "fd00::1", 443), ("localhost".to_owned(), 8443));
+        for bad in ["", "a:1", "a:1:b", "a:x:b:1", "a:1:b:99999", "a:1::1", "a:1:b:1:c", "[::1:1:b:1"] {
+            assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_refused() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let refused = connect(&[], "127.0.0.1", port, Duration::from_secs(2)).await.unwrap_err();
+        assert_eq!(refused, TcpFailure::Refused);
+    }
+}
