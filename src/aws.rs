@@ -2,14 +2,15 @@
 //! them, and SDK errors sorted into what a diagnosis needs (AWS said no; nobody answered; the
 //! answer made no sense), with the whole error chain kept, redacted, as evidence.
 
+pub mod clock;
 pub mod rds_token;
 pub mod region;
 
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use aws_sdk_sts::config::SharedCredentialsProvider;
 use aws_sdk_sts::config::http::HttpResponse;
-use aws_sdk_sts::config::{Region, SharedCredentialsProvider};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -17,6 +18,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 pub use region::{Endpoint, EndpointKind, ResolvedRegion};
 
 use crate::outcome::Evidence;
+use crate::world::World;
 
 /// Every AWS API action connector-doctor may call, as `service:Action`. It reads and it proves
 /// identities; it never changes anything. The end-to-end tests compare every call the lab
@@ -31,6 +33,10 @@ pub const ALLOWED_ACTIONS: &[&str] = &[
     "iam:ListAttachedRolePolicies",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBProxies",
+    "rds-db:connect",
 ];
 
 /// How an AWS call went wrong.
@@ -183,60 +189,76 @@ pub fn transport_kind(detail: &str) -> Unreachable {
     }
 }
 
-/// Timeouts for one AWS call made on the doctor's behalf: short enough that a dead endpoint
-/// costs seconds, not the SDK's minutes, and one retry for a throttle or a dropped packet.
+/// Builds a client of SDK crate `$sdk` for one check: short timeouts (a dead endpoint costs
+/// seconds, not the SDK's minutes), one retry for a throttle or a dropped packet, the endpoint
+/// when one is given, and the clock watch.
+macro_rules! client {
+    ($sdk:ident, $world:expr, $region:expr, $endpoint:expr, $credentials:expr, $budget:expr) => {{
+        let budget: Duration = $budget;
+        let attempt = budget.mul_f64(0.45);
+        let mut builder = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .region($sdk::config::Region::new(String::from($region)))
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(attempt.min(Duration::from_secs(3)))
+                    .operation_attempt_timeout(attempt)
+                    .operation_timeout(budget)
+                    .build(),
+            )
+            .interceptor(clock::Watch::new($world));
+        let endpoint: Option<String> = $endpoint;
+        if let Some(url) = endpoint {
+            builder = builder.endpoint_url(url);
+        }
+        let credentials: Option<SharedCredentialsProvider> = $credentials;
+        if let Some(provider) = credentials {
+            builder = builder.credentials_provider(provider);
+        }
+        $sdk::Client::from_conf(builder.build())
+    }};
+}
+
+/// An STS client for `endpoint` (the regional or global one, as the pod's SDK would choose).
 pub fn sts_client(
+    world: &World,
     region: &str,
     endpoint: &Endpoint,
     credentials: Option<SharedCredentialsProvider>,
     budget: Duration,
 ) -> aws_sdk_sts::Client {
-    let attempt = budget.mul_f64(0.45);
-    let mut builder = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .endpoint_url(endpoint.url.clone())
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(attempt.min(Duration::from_secs(3)))
-                .operation_attempt_timeout(attempt)
-                .operation_timeout(budget)
-                .build(),
-        );
-    if let Some(provider) = credentials {
-        builder = builder.credentials_provider(provider);
-    }
-    aws_sdk_sts::Client::from_conf(builder.build())
+    client!(aws_sdk_sts, world, region, Some(endpoint.url.clone()), credentials, budget)
 }
 
-/// An IAM client with the same short timeouts. IAM is a global service signed for
-/// `us-east-1` (`cn-north-1` in China); `AWS_ENDPOINT_URL_IAM` and `AWS_ENDPOINT_URL` override it.
+/// The endpoint to set on a client of a regional service, when the pod overrides it
+/// (`AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`); otherwise the SDK resolves it.
+fn overridden(world: &World, env_suffix: &str, host_prefix: &str, region: &str) -> Option<String> {
+    let endpoint = region::endpoint(world, env_suffix, host_prefix, region);
+    (endpoint.kind == EndpointKind::Override).then_some(endpoint.url)
+}
+
+/// An IAM client. IAM is a global service signed for `us-east-1` (`cn-north-1` in China).
 pub fn iam_client(
-    world: &crate::world::World,
+    world: &World,
     region: &str,
     credentials: SharedCredentialsProvider,
     budget: Duration,
 ) -> aws_sdk_iam::Client {
-    let attempt = budget.mul_f64(0.45);
     let signing = if region.starts_with("cn-") { "cn-north-1" } else { "us-east-1" };
-    let mut builder = aws_sdk_iam::Config::builder()
-        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-        .region(aws_sdk_iam::config::Region::new(signing))
-        .credentials_provider(credentials)
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(attempt.min(Duration::from_secs(3)))
-                .operation_attempt_timeout(attempt)
-                .operation_timeout(budget)
-                .build(),
-        );
-    let endpoint = region::endpoint(world, "IAM", "iam", signing);
-    if endpoint.kind == EndpointKind::Override {
-        builder = builder.endpoint_url(endpoint.url);
-    }
-    aws_sdk_iam::Client::from_conf(builder.build())
+    let endpoint = overridden(world, "IAM", "iam", signing);
+    client!(aws_sdk_iam, world, signing, endpoint, Some(credentials), budget)
+}
+
+/// An RDS client for the connector's region.
+pub fn rds_client(
+    world: &World,
+    region: &str,
+    credentials: SharedCredentialsProvider,
+    budget: Duration,
+) -> aws_sdk_rds::Client {
+    let endpoint = overridden(world, "RDS", "rds", region);
+    client!(aws_sdk_rds, world, region, endpoint, Some(credentials), budget)
 }
 
 /// Whether a string looks like an EC2 instance id, as node sessions are named.

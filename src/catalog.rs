@@ -19,6 +19,7 @@ use crate::outcome::{Code, Facts, Status};
 const SOURCES: &[(&str, &str)] = &[
     ("checks/identity.toml", include_str!("../checks/identity.toml")),
     ("checks/chain.toml", include_str!("../checks/chain.toml")),
+    ("checks/rds.toml", include_str!("../checks/rds.toml")),
 ];
 
 /// One link of the chain as the catalog describes it.
@@ -55,6 +56,9 @@ pub struct CheckEntry {
     /// Whether the check runs once per connector.
     #[serde(default)]
     pub per_connector: bool,
+    /// The connector kinds it applies to (`rds`, `redshift`, `secret`); empty means every kind.
+    #[serde(default)]
+    pub kinds: Vec<crate::config::ConnectorKind>,
 }
 
 impl CheckEntry {

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod identity;
+pub mod rds;
 
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ pub fn factory(id: &'static str, connector: Option<&str>) -> Option<Arc<dyn Chec
         "chain.tag_session" => Arc::new(chain::tag_session::TagSessionCheck { connector: name() }),
         "chain.self_assume" => Arc::new(chain::self_assume::SelfAssumeCheck { connector: name() }),
         "chain.external_id" => Arc::new(chain::external_id::ExternalIdCheck { connector: name() }),
+        "rds.instance" => Arc::new(rds::instance::InstanceCheck { connector: name() }),
+        "rds.token" => Arc::new(rds::token::TokenCheck { connector: name() }),
+        "rds.connect" => Arc::new(rds::connect::ConnectCheck { connector: name() }),
+        "rds.grant" => Arc::new(rds::grant::GrantCheck { connector: name() }),
         "identity.source" => Arc::new(identity::source::SourceCheck),
         "identity.token" => Arc::new(identity::token::TokenCheck),
         "identity.agent" => Arc::new(identity::agent::AgentCheck),
@@ -39,6 +44,10 @@ pub fn codes_of(id: &str) -> &'static [Code] {
         "chain.tag_session" => chain::tag_session::CODES,
         "chain.self_assume" => chain::self_assume::CODES,
         "chain.external_id" => chain::external_id::CODES,
+        "rds.instance" => rds::instance::CODES,
+        "rds.token" => rds::token::CODES,
+        "rds.connect" => rds::connect::CODES,
+        "rds.grant" => rds::grant::CODES,
         _ => &[],
     }
 }

@@ -16,6 +16,7 @@ pub mod http;
 pub mod jwt;
 pub mod net;
 pub mod outcome;
+pub mod postgres;
 pub mod report;
 pub mod secret;
 pub mod tui;

@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(r.to_string(), "db.example.com:5432:127.0.0.1:40001");
         let any: ConnectTo = "::[::1]:7".parse().unwrap();
         assert_eq!(route(&[any.clone()], "x", 1), ("::1".to_owned(), 7));
-        assert_eq!(any.to_string(), ":[::1]:7");
+        assert_eq!(any.to_string(), "::[::1]:7");
         let v6: ConnectTo = "[fd00::1]:443:localhost:8443".parse().unwrap();
         assert_eq!(route(&[v6], "fd00::1", 443), ("localhost".to_owned(), 8443));
         for bad in ["", "a:1", "a:1:b", "a:x:b:1", "a:1:b:99999", "a:1::1", "a:1:b:1:c", "[::1:1:b:1"] {

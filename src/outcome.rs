@@ -161,6 +161,34 @@ codes! {
     SelfAssumeDenied => "self-assume-denied",
     /// The self-assume works only with an ExternalId the connector's own calls do not pass.
     SelfAssumeExternalIdCondition => "self-assume-external-id-condition",
+    /// No RDS instance, Aurora cluster or proxy has the configured id.
+    DbNotFound => "db-not-found",
+    /// The database does not accept IAM authentication.
+    IamAuthDisabled => "iam-auth-disabled",
+    /// The configured host is not the endpoint the token must be signed for.
+    TokenHostNotCanonical => "token-host-not-canonical",
+    /// The database rejected the IAM token.
+    PamAuthenticationFailed => "pam-authentication-failed",
+    /// The user is not in `rds_iam`, so the token was checked as a password.
+    PasswordAuthenticationFailed => "password-authentication-failed",
+    /// The database requires TLS and the login did not use it.
+    NoEncryption => "no-encryption",
+    /// The server certificate did not verify against the CA bundle.
+    TlsVerifyFailed => "tls-verify-failed",
+    /// The configured database does not exist.
+    DatabaseNotFound => "database-not-found",
+    /// The login works, but the user is not a member of `rds_iam`.
+    RdsIamNotGranted => "rds-iam-not-granted",
+    /// The endpoint's name does not resolve.
+    DnsFailed => "dns-failed",
+    /// Nothing answered the TCP connection before the deadline: packets are dropped.
+    TcpTimeout => "tcp-timeout",
+    /// The host refused the TCP connection: nothing listens on the port.
+    TcpRefused => "tcp-refused",
+    /// No route to the host.
+    TcpUnreachable => "tcp-unreachable",
+    /// TCP opens, but TLS does not complete.
+    TlsHandshakeFailed => "tls-handshake-failed",
 }
 
 impl fmt::Display for Code {

@@ -46,6 +46,8 @@ pub struct World {
     pub redactor: Redactor,
     /// The user id this process runs as, for explaining unreadable files.
     pub uid: Option<u32>,
+    /// How far AWS's clock is from this one, as AWS's replies show.
+    pub server_clock: crate::aws::clock::ServerClock,
 }
 
 impl std::fmt::Debug for World {
@@ -65,6 +67,7 @@ impl World {
             clock: Arc::new(SystemClock),
             redactor: Redactor::default(),
             uid: process_uid(),
+            server_clock: crate::aws::clock::ServerClock::default(),
         }
     }
 
@@ -80,6 +83,7 @@ impl World {
             clock,
             redactor: Redactor::default(),
             uid: Some(0),
+            server_clock: crate::aws::clock::ServerClock::default(),
         }
     }
 

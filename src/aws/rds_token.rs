@@ -7,6 +7,7 @@
 //! way before signing, and the query is laid out as botocore lays it out: the operation's
 //! parameters, then the signing parameters, the signature last.
 
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -17,7 +18,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use crate::secret::Secret;
 
 /// How long a token is valid: RDS accepts it for 15 minutes after it was signed.
-pub const LIFETIME: Duration = Duration::from_secs(900);
+pub const LIFETIME: Duration = Duration::from_mins(15);
 
 /// What a token is signed for.
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +88,7 @@ pub fn encode(value: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -50,6 +50,22 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
     ("statement", "the trust statement concerned, by Sid or number"),
     ("packed_percent", "how full STS's packed space for session tags is"),
+    ("db_id", "the RDS instance, cluster or proxy id"),
+    ("db_kind", "instance, cluster or proxy"),
+    ("db_endpoint", "the database's own endpoint"),
+    ("db_host", "the host the connector connects to"),
+    ("db_port", "the database port"),
+    ("db_user", "the database user"),
+    ("database", "the database name"),
+    ("db_resource_id", "the resource id in rds-db:connect ARNs (db-…, cluster-…, prx-…)"),
+    ("likely_cause", "what most likely made the database refuse the token"),
+    ("sslmode", "the connector's TLS mode"),
+    ("ca_bundle", "the CA bundle the certificate was checked against"),
+    ("cert_subject", "the server certificate's subject"),
+    ("cert_issuer", "the CA that issued it"),
+    ("cert_names", "the names it is valid for"),
+    ("tls_reason", "why TLS failed"),
+    ("tcp_reason", "why TCP failed"),
 ];
 
 /// Whether `name` is a known placeholder.

@@ -78,6 +78,7 @@ pub async fn assume(
     let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
     let endpoint = aws::region::sts_endpoint(&ctx.world, &region.name);
     let client = aws::sts_client(
+        &ctx.world,
         &region.name,
         &endpoint,
         Some(SharedCredentialsProvider::new(from.clone())),

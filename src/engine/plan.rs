@@ -47,7 +47,12 @@ impl Plan {
         let mut plan = Plan::default();
         for entry in catalog.checks() {
             let connectors: Vec<Option<&str>> = if entry.per_connector {
-                config.connectors.iter().map(|c| Some(c.name.as_str())).collect()
+                config
+                    .connectors
+                    .iter()
+                    .filter(|c| entry.kinds.is_empty() || entry.kinds.contains(&c.kind))
+                    .map(|c| Some(c.name.as_str()))
+                    .collect()
             } else {
                 vec![None]
             };

@@ -198,6 +198,26 @@ impl Script {
                 0,
             );
         }
+        let at = "app-db.c9akciq32lab.us-west-1.rds.amazonaws.com:5432";
+        self.finished(
+            "rds.instance[app-db]",
+            Outcome::pass(format!(
+                "The instance app-db (postgres, available) is at {at}, resource id \
+                 db-ABCDEFGHIJKLMNOPQRSTUVWXYZ, IAM authentication on."
+            )),
+            12,
+        );
+        self.finished(
+            "rds.token[app-db]",
+            Outcome::pass(format!("Signed an IAM auth token for postgres at {at} in us-west-1.")),
+            0,
+        );
+        self.finished(
+            "rds.connect[app-db]",
+            Outcome::pass(format!("Logged in to postgres as postgres at {at} over TLSv1_3.")),
+            31,
+        );
+        self.finished("rds.grant[app-db]", Outcome::pass("postgres is a member of rds_iam."), 2);
         self.done();
     }
 
@@ -228,6 +248,9 @@ impl Script {
             0,
         );
         self.blocked("chain.external_id[app-db]", "chain.assume[app-db]");
+        for check in ["rds.instance", "rds.token", "rds.connect", "rds.grant"] {
+            self.blocked(&format!("{check}[app-db]"), "chain.assume[app-db]");
+        }
         self.done();
     }
 
@@ -366,7 +389,7 @@ fn all_passed() {
     s.all_pass();
     assert!(!s.app.is_running());
     assert_eq!(s.app.selected, 0, "with nothing wrong, the selection stays at the top");
-    assert_eq!(s.app.summary().line(), "✔ 10 passed · – 3 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 14 passed · – 3 skipped");
     s.assert_screens("all_passed");
 }
 
@@ -375,7 +398,7 @@ fn a_finished_run_selects_its_first_problem_and_shows_its_remedy() {
     let mut s = Script::new();
     s.mixed();
     assert_eq!(s.app.selected_key(), Some(s.key("chain.assume[app-db]")));
-    assert_eq!(s.app.summary().line(), "✔ 5 passed · ▲ 1 warned · ✖ 2 failed · – 5 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 5 passed · ▲ 1 warned · ✖ 2 failed · – 9 skipped");
     s.assert_screens("failures_first_problem");
 }
 
@@ -517,20 +540,24 @@ fn a_rerun_ignores_results_of_the_run_it_replaced() {
 fn r_reruns_the_selected_check_and_what_depends_on_it() {
     let mut s = Script::new();
     s.mixed();
-    // The auto-selected chain.assume[app-db] and its three dependents.
+    // The auto-selected chain.assume[app-db] and its seven dependents.
     let commands = s.press(KeyCode::Char('r'));
     let expected: BTreeSet<CheckKey> = [
         "chain.assume[app-db]",
         "chain.tag_session[app-db]",
         "chain.self_assume[app-db]",
         "chain.external_id[app-db]",
+        "rds.instance[app-db]",
+        "rds.token[app-db]",
+        "rds.connect[app-db]",
+        "rds.grant[app-db]",
     ]
     .iter()
     .map(|k| s.key(k))
     .collect();
     assert_eq!(commands, vec![Command::Run { generation: 2, only: Some(expected.clone()) }]);
-    assert_eq!(s.app.message.as_deref(), Some("Re-running 4 check(s)."));
-    assert_eq!(s.app.results.len(), s.plan.checks.len() - 4, "the other checks keep their results");
+    assert_eq!(s.app.message.as_deref(), Some("Re-running 8 check(s)."));
+    assert_eq!(s.app.results.len(), s.plan.checks.len() - 8, "the other checks keep their results");
     assert!(s.app.results.keys().all(|k| !expected.contains(k)));
 }
 

@@ -6,11 +6,11 @@ use futures::future::BoxFuture;
 use super::explain::{self, Finding};
 use super::{
     Assumed, ConnectorCredentials, Hop, assume, base, chain_facts, connector, denied_action,
-    is_access_denied, or_return, unclassified,
+    is_access_denied, or_return, role_of, unclassified,
 };
 use crate::aws::CallFailure;
 use crate::checks::identity::BaseCredentials;
-use crate::config::{Connector, check_external_id};
+use crate::config::{Arn, Connector, check_external_id};
 use crate::engine::{Check, Ctx};
 use crate::outcome::{Code, Evidence, Facts, Outcome};
 
@@ -49,6 +49,17 @@ impl Check for AssumeCheck {
                     .facts(&facts);
                 }
             }
+            if runs_as_base(conn, &base) {
+                ctx.board.put(
+                    Some(&conn.name),
+                    ConnectorCredentials { credentials: base.credentials.clone(), arn: base.arn.clone(), packed: None },
+                );
+                return Outcome::pass(format!(
+                    "{} uses the pod's own role: {} is already {}, so there is no hop to make.",
+                    conn.name, base.arn, conn.role_arn
+                ))
+                .facts(&facts);
+            }
             let role = conn.role_arn.to_string();
             let hop = Hop {
                 role_arn: &role,
@@ -77,6 +88,16 @@ impl Check for AssumeCheck {
         }
         .boxed()
     }
+}
+
+/// Whether the connector's role is the base identity's own (vCluster's database connector
+/// uses the pod's role directly): then the connector's credentials are the pod's.
+fn runs_as_base(conn: &Connector, base: &BaseCredentials) -> bool {
+    role_of(&base.arn).parse::<Arn>().is_ok_and(|arn| {
+        arn.account == conn.role_arn.account
+            && arn.resource.starts_with("role/")
+            && arn.name() == conn.role_arn.name()
+    })
 }
 
 fn passed(assumed: &Assumed, base: &BaseCredentials) -> Outcome {

@@ -47,6 +47,7 @@ impl Check for CallerCheck {
             let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
             let endpoint = aws::region::sts_endpoint(&ctx.world, &region.name);
             let client = aws::sts_client(
+                &ctx.world,
                 &region.name,
                 &endpoint,
                 Some(SharedCredentialsProvider::new(credentials.clone())),

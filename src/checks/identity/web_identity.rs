@@ -64,7 +64,7 @@ impl Check for WebIdentityCheck {
             };
             let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
             let endpoint = aws::region::sts_endpoint(&ctx.world, &region.name);
-            let client = aws::sts_client(&region.name, &endpoint, None, BUDGET);
+            let client = aws::sts_client(&ctx.world, &region.name, &endpoint, None, BUDGET);
             let session = irsa.session_name.clone().unwrap_or_else(|| {
                 format!(
                     "connector-doctor-{}",
