@@ -140,14 +140,18 @@ impl TlsConnect<TcpStream> for Connector {
             let connector = tokio_rustls::TlsConnector::from(self.config);
             let tls = connector.connect(self.server_name, stream).await?;
             let (_, session) = tls.get_ref();
-            let protocol = format!(
-                "{} {}",
-                session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
-                session.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default()
-            );
+            let version = match session.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
+                other => other.map(|v| format!("{v:?}")).unwrap_or_else(|| "TLS".to_owned()),
+            };
+            let protocol = match session.negotiated_cipher_suite() {
+                Some(suite) => format!("{version} ({:?})", suite.suite()),
+                None => version,
+            };
             let mut seen = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
             seen.established = true;
-            seen.protocol = Some(protocol.replace('_', " ").trim().to_owned());
+            seen.protocol = Some(protocol);
             drop(seen);
             Ok(Stream(tls))
         })

@@ -8,6 +8,7 @@ mod contract;
 mod garbage;
 mod identity;
 mod moto;
+mod rds;
 mod rds_token;
 mod support;
 mod tui;
