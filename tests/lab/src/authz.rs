@@ -81,6 +81,10 @@ pub fn decide(scenario: &Scenario, caller: &Caller, ask: Ask<'_>) -> Authorizati
     for (key, value) in &caller.session.tags {
         context.set(&format!("aws:PrincipalTag/{key}"), value.as_str());
     }
+    // The evaluator cannot know unique IDs; the lab can (`AROA…:<session>`, `AIDA…`).
+    if !context.contains_key("aws:userid") {
+        context.set("aws:userid", caller.identity.user_id(&caller.account));
+    }
     let principal = Principal::from_arn(&caller.arn())
         .unwrap_or_else(|e| panic!("the lab made a caller ARN the evaluator refuses: {e}"));
     let request = Request {

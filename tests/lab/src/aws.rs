@@ -4,6 +4,7 @@
 //! services (key lookup, session token, expiry and the scenario's `reject_keys`), then hands
 //! the call to the service module.
 
+pub mod json;
 pub mod query;
 pub mod sigv4;
 
@@ -55,6 +56,8 @@ pub struct Caller {
     pub account: String,
     /// Its session's tags and origin.
     pub session: Session,
+    /// The region of the signature's credential scope: the region the call went to.
+    pub region: String,
 }
 
 impl Caller {
@@ -65,12 +68,16 @@ impl Caller {
 }
 
 /// The services behind the endpoint. IAM, RDS, Redshift and EC2 join here.
-const SERVICES: &[&QueryService] = &[&sts::SERVICE, &crate::iam::SERVICE];
+const SERVICES: &[&QueryService] =
+    &[&sts::SERVICE, &crate::iam::SERVICE, &crate::redshift::cluster::SERVICE, &crate::rds::SERVICE];
 
 /// awsQuery APIs the lab knows by version but does not implement yet, so the call log can
 /// still name them.
-const KNOWN_VERSIONS: &[(&str, &str)] =
-    &[("2014-10-31", "rds"), ("2012-12-01", "redshift"), ("2016-11-15", "ec2")];
+const KNOWN_VERSIONS: &[(&str, &str)] = &[("2016-11-15", "ec2")];
+
+/// The awsJson services behind the endpoint, told apart by the `X-Amz-Target` prefix.
+const JSON_SERVICES: &[&json::JsonService] =
+    &[&crate::redshift::data_api::SERVICE, &crate::redshift::serverless::SERVICE];
 
 /// Names the service and action of a request for the call log, without handling it.
 pub fn describe(req: &Request) -> Call {
@@ -81,8 +88,9 @@ pub fn describe(req: &Request) -> Call {
         Signing::Unsigned => None,
     };
     let (service, action) = if let Some(target) = req.header("x-amz-target") {
-        let (prefix, action) = target.split_once('.').unwrap_or(("", target));
-        (prefix.to_ascii_lowercase(), action.to_owned())
+        let (prefix, action) = json::target(target);
+        let service = JSON_SERVICES.iter().find(|s| s.target_prefix == prefix);
+        (service.map_or_else(|| prefix.to_ascii_lowercase(), |s| s.name.to_owned()), action.to_owned())
     } else {
         let version = params.get("Version").unwrap_or_default();
         let service = SERVICES
@@ -100,6 +108,13 @@ pub fn describe(req: &Request) -> Call {
 pub fn handle(req: &Request, world: &World) -> Reply {
     let request_id = world.ids.request_id();
     if let Some(target) = req.header("x-amz-target") {
+        let (prefix, _) = json::target(target);
+        if let Some(service) = JSON_SERVICES.iter().find(|s| s.target_prefix == prefix) {
+            return match dispatch_json(req, target, service, world) {
+                Ok(value) => json::success(&value, &request_id),
+                Err(err) => json::error(service.message_key, &err, &request_id),
+            };
+        }
         let body = serde_json::json!({
             "__type": "com.amazon.coral.service#UnknownOperationException",
             "message": format!("The lab has no JSON service for {target}"),
@@ -141,19 +156,37 @@ fn dispatch<'p>(
     let caller = if service.unsigned.contains(&action) {
         None
     } else {
-        Some(authenticate(req, params, service, world)?)
+        Some(authenticate(req, params, service.name, world)?)
     };
     let context = Context { action, params, caller: caller.as_ref(), world };
     (service.handle)(&context).map(|result| (action, result))
 }
 
-/// Checks a signed call's key the way AWS does, plus the scenario's simulated key problems.
-fn authenticate(
+/// Runs one awsJson request: the action must be the service's, the caller signed, the body
+/// a JSON object.
+fn dispatch_json(
     req: &Request,
-    params: &Params,
-    service: &QueryService,
+    target: &str,
+    service: &json::JsonService,
     world: &World,
-) -> Result<Caller, AwsError> {
+) -> Result<serde_json::Value, json::JsonError> {
+    let (_, action) = json::target(target);
+    if !service.actions.contains(&action) {
+        return Err(json::JsonError::new(
+            400,
+            "UnknownOperationException",
+            format!("The lab's {} has no operation {action}", service.name),
+        ));
+    }
+    let caller = authenticate(req, &Params::of(req), service.name, world)?;
+    let input = json::input(req)?;
+    let context = json::Context { action, input: &input, caller: &caller, world };
+    (service.handle)(&context)
+}
+
+/// Checks a signed call's key the way AWS does, plus the scenario's simulated key problems.
+/// `service` is the service's short name (`sts`, `redshift-data`, …); the protocols share it.
+fn authenticate(req: &Request, params: &Params, service: &str, world: &World) -> Result<Caller, AwsError> {
     let scope = match sigv4::signing(req.header("authorization"), params) {
         Signing::Signed(scope) => scope,
         Signing::Unsigned => {
@@ -168,7 +201,7 @@ fn authenticate(
         }
     };
     let scenario = &world.scenario;
-    if service.name == "sts" && scenario.sts.disabled_regions.contains(&scope.region) {
+    if service == "sts" && scenario.sts.disabled_regions.contains(&scope.region) {
         return Err(AwsError::new(
             403,
             "RegionDisabledException",
@@ -206,7 +239,7 @@ fn authenticate(
         return Err(expired());
     }
     let account = key.session.account.clone().unwrap_or_else(|| scenario.account.clone());
-    Ok(Caller { identity: key.identity, account, session: key.session })
+    Ok(Caller { identity: key.identity, account, session: key.session, region: scope.region })
 }
 
 #[cfg(test)]
@@ -304,5 +337,38 @@ mod tests {
         assert_eq!(reply.status, 400);
         assert!(reply.text().contains("UnknownOperationException"));
         assert_eq!(describe(&req).service, "amazonssm");
+    }
+
+    #[test]
+    fn json_services_authenticate_and_answer_in_json() {
+        let w = world("[[user]]\nname = \"ci\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n");
+        let json_post = |target: &str, body: &str, auth: Option<&str>| {
+            let mut req = post(body, auth);
+            req.headers[0].1 = json::CONTENT_TYPE.to_owned();
+            req.headers.push(("x-amz-target".into(), target.into()));
+            req
+        };
+        let body = |reply: &Reply| serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap();
+        let req = json_post("RedshiftData.DescribeStatement", "{}", None);
+        let reply = handle(&req, &w);
+        assert_eq!(reply.status, 400);
+        assert_eq!(body(&reply)["__type"], "MissingAuthenticationTokenException");
+        assert_eq!(body(&reply)["Message"], "Request is missing Authentication Token");
+        let call = describe(&req);
+        assert_eq!((call.service.as_str(), call.action.as_str()), ("redshift-data", "DescribeStatement"));
+
+        let signed = auth("AKIAIOSFODNN7EXAMPLE", "us-west-1");
+        let reply = handle(&json_post("RedshiftData.ListTables", "{}", Some(&signed)), &w);
+        assert_eq!(body(&reply)["__type"], "UnknownOperationException");
+        let reply = handle(&json_post("RedshiftServerless.GetWorkgroup", "{oops", Some(&signed)), &w);
+        assert_eq!(body(&reply)["__type"], "SerializationException");
+        let unknown = auth("AKIANOPE", "us-west-1");
+        let reply = handle(&json_post("RedshiftServerless.GetWorkgroup", "{}", Some(&unknown)), &w);
+        assert_eq!(body(&reply)["__type"], "UnrecognizedClientException");
+        assert_eq!(body(&reply)["message"], "The security token included in the request is invalid.");
+        let missing = r#"{"workgroupName":"w"}"#;
+        let reply = handle(&json_post("RedshiftServerless.GetWorkgroup", missing, Some(&signed)), &w);
+        assert_eq!(body(&reply)["__type"], "ResourceNotFoundException");
+        assert!(reply.headers.iter().any(|(n, _)| n == "x-amzn-RequestId"));
     }
 }

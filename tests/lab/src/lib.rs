@@ -23,21 +23,28 @@ mod iam;
 mod ids;
 mod imds;
 mod pod;
+pub mod postgres;
+mod rds;
+mod redshift;
 pub mod scenario;
 mod server;
 mod sts;
+mod tls;
 mod token;
 mod world;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use anyhow::Context;
 use tokio::sync::watch;
 
+pub use postgres::Postgres;
+pub use rds::front::{Login, LoginOutcome};
+pub use redshift::{Statement, StatementStatus};
 pub use scenario::Scenario;
 pub use world::Call;
 
@@ -57,6 +64,8 @@ pub struct Lab {
     // Bound but never listening: connecting gets "connection refused", and the port cannot
     // be taken by anyone else while the lab lives.
     _refusing: Vec<tokio::net::TcpSocket>,
+    // The RDS endpoints (their own thread), when the scenario has `[[rds]]` entries.
+    rds: Option<rds::front::Front>,
     temp: tempfile::TempDir,
 }
 
@@ -69,7 +78,15 @@ impl Lab {
         let imds_wanted = scenario.imds.is_some();
         let aws_fault = scenario.sts.fault();
         let agent_fault = scenario.agent.fault();
-        let world = Arc::new(World::new(scenario));
+        let postgres = if scenario.needs_postgres() {
+            Some(Postgres::start().context("cannot start the lab's PostgreSQL server")?)
+        } else {
+            None
+        };
+        let world = Arc::new(World::new(scenario).with_postgres(postgres));
+        if let Some(server) = world.postgres() {
+            redshift::provision(&world.scenario, server).context("cannot set up Redshift's databases")?;
+        }
         let temp = tempfile::Builder::new()
             .prefix("connector-lab-")
             .tempdir()
@@ -99,10 +116,15 @@ impl Lab {
         let agent_port = open(Endpoint::Agent, agent_fault)?;
         let imds_port = if imds_wanted { Some(open(Endpoint::Imds, Fault::None)?) } else { None };
 
+        let rds = rds::front::Front::start(&world, temp.path()).context("cannot start the RDS endpoints")?;
         let urls = pod::Urls {
             aws: format!("http://127.0.0.1:{aws_port}"),
             agent: format!("http://127.0.0.1:{agent_port}/v1/credentials"),
             imds: imds_port.map(|port| format!("http://127.0.0.1:{port}")),
+            rds: rds.as_ref().map(|front| pod::RdsRoutes {
+                ca_file: front.ca_path().to_string_lossy().into_owned(),
+                connect_to: front.connect_to(),
+            }),
         };
         let env = pod::prepare(&world, temp.path(), &urls).context("cannot write the pod's files")?;
 
@@ -126,6 +148,7 @@ impl Lab {
             stop,
             thread: Some(thread),
             _refusing: refusing,
+            rds,
             temp,
         })
     }
@@ -157,6 +180,35 @@ impl Lab {
     /// Every request served, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.world.calls()
+    }
+
+    /// Every Redshift Data API statement submitted so far, in order, with its status now.
+    pub fn statements(&self) -> Vec<Statement> {
+        self.world.statements.all()
+    }
+
+    /// The real PostgreSQL server behind the lab's database endpoints, when the scenario
+    /// needs one ([`Scenario::needs_postgres`]).
+    pub fn postgres(&self) -> Option<&Postgres> {
+        self.world.postgres()
+    }
+
+    /// The lab's RDS CA bundle (`<temp dir>/rds-ca.pem`, the pod's `PGSSLROOTCERT`), when the
+    /// scenario has `[[rds]]` entries.
+    pub fn rds_ca_path(&self) -> Option<PathBuf> {
+        self.rds.as_ref().map(|front| front.ca_path().to_owned())
+    }
+
+    /// Where the `[[rds]]` entry `id` is: its endpoint address, the port the API reports (and
+    /// tokens are signed for), and the loopback port that really serves it.
+    pub fn endpoint_of(&self, id: &str) -> Option<(String, u16, u16)> {
+        let routes = self.rds.as_ref()?.routes();
+        routes.iter().find(|r| r.id == id).map(|r| (r.address.clone(), r.api_port, r.real_port))
+    }
+
+    /// Every login attempt at the RDS endpoints, in order, with why it ended as it did.
+    pub fn login_log(&self) -> Vec<Login> {
+        self.rds.as_ref().map(rds::front::Front::logins).unwrap_or_default()
     }
 }
 

@@ -22,6 +22,18 @@ pub struct Urls {
     pub agent: String,
     /// IMDS base URL, when IMDS is served.
     pub imds: Option<String>,
+    /// Where the RDS endpoints really are, when the scenario has any.
+    pub rds: Option<RdsRoutes>,
+}
+
+/// How the pod finds the lab's RDS endpoints: their CA bundle, and a `--connect-to` style map
+/// from each endpoint name (address or alias) and API port to the loopback listener.
+#[derive(Debug, Clone)]
+pub struct RdsRoutes {
+    /// `PGSSLROOTCERT`: the lab's RDS CA bundle.
+    pub ca_file: String,
+    /// `CONNECTOR_DOCTOR_CONNECT_TO`: `<name>:<port>:127.0.0.1:<real port>,…`.
+    pub connect_to: String,
 }
 
 /// The file, in the lab's temp dir, that holds the scenario's `doctor_config`.
@@ -79,6 +91,10 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
         let (id, secret) = world.user_key(0).unwrap_or_default();
         set("AWS_ACCESS_KEY_ID", id);
         set("AWS_SECRET_ACCESS_KEY", secret);
+    }
+    if let Some(rds) = &urls.rds {
+        set("PGSSLROOTCERT", rds.ca_file.clone());
+        set("CONNECTOR_DOCTOR_CONNECT_TO", rds.connect_to.clone());
     }
     // The doctor's own configuration, mounted the way a ConfigMap would be.
     if let Some(config) = &scenario.doctor_config {
@@ -161,6 +177,7 @@ mod tests {
             aws: "http://127.0.0.1:1".to_owned(),
             agent: "http://127.0.0.1:2/v1/credentials".to_owned(),
             imds: None,
+            rds: None,
         };
         prepare(&world, root, &urls).unwrap().into_iter().collect()
     }

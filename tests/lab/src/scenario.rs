@@ -11,6 +11,9 @@ use serde::Deserialize;
 
 use crate::fault::Fault;
 
+pub mod rds;
+pub mod redshift;
+
 /// Audience of the tokens kubelet projects for EKS Pod Identity.
 pub const POD_IDENTITY_AUDIENCE: &str = "pods.eks.amazonaws.com";
 /// Audience of the tokens projected for IRSA (the default client ID of an EKS OIDC provider).
@@ -59,6 +62,19 @@ pub struct Scenario {
     /// written to `<temp dir>/connector-doctor.toml` and named by `CONNECTOR_DOCTOR_CONFIG`.
     #[serde(default)]
     pub doctor_config: Option<String>,
+    /// RDS instances, Aurora clusters and proxies (PostgreSQL), with their login endpoints.
+    #[serde(default, rename = "rds")]
+    pub rds: Vec<rds::Rds>,
+    /// How far AWS's clock is ahead of the pod's, in seconds (negative: behind). The RDS
+    /// front judges token expiry by it and every AWS reply's `Date` header shows it.
+    #[serde(default)]
+    pub clock_skew_seconds: i64,
+    /// Redshift provisioned clusters, backed by the real PostgreSQL server.
+    #[serde(default, rename = "redshift")]
+    pub redshift: Vec<redshift::Cluster>,
+    /// Redshift Serverless workgroups, backed by the real PostgreSQL server.
+    #[serde(default, rename = "workgroup")]
+    pub workgroups: Vec<redshift::Workgroup>,
 }
 
 /// Which credential source the pod has been given.
@@ -483,11 +499,19 @@ impl Scenario {
             });
         }
         self.check_policies()?;
+        redshift::check(self)?;
         if self.agent.fault == FaultKind::Status && !(100..=999).contains(&self.agent.status) {
             bail!("agent.status {} is not an HTTP status", self.agent.status);
         }
         if self.sts.fault == FaultKind::Status && !(100..=999).contains(&self.sts.status) {
             bail!("sts.status {} is not an HTTP status", self.sts.status);
+        }
+        for entry in &self.rds {
+            entry.check(&self.rds)?;
+        }
+        rds::check_names(&self.rds, &self.account, &self.region)?;
+        if self.clock_skew_seconds.abs() > 10 * 365 * 86_400 {
+            bail!("clock_skew_seconds must be within ten years");
         }
         Ok(())
     }
@@ -509,6 +533,12 @@ impl Role {
 }
 
 impl Scenario {
+    /// Whether the lab must start a real PostgreSQL server for this world (RDS endpoints are
+    /// served by one; Redshift clusters and workgroups run their statements on it).
+    pub fn needs_postgres(&self) -> bool {
+        !self.rds.is_empty() || !self.redshift.is_empty() || !self.workgroups.is_empty()
+    }
+
     /// The account role `role` lives in.
     pub fn account_of(&self, role: &Role) -> String {
         role.account.clone().unwrap_or_else(|| self.account.clone())

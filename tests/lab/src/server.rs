@@ -119,7 +119,31 @@ async fn respond(
     } else {
         endpoint.handle(&request, world)
     };
+    // AWS's clock, which may be ahead of the pod's: SDKs measure their skew from this header.
+    let reply = if endpoint == Endpoint::Aws {
+        reply.with_header("date", http_date(crate::clock::now() + world.scenario.clock_skew_seconds))
+    } else {
+        reply
+    };
     to_hyper(reply)
+}
+
+/// An RFC 7231 IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form of the `Date` header.
+fn http_date(epoch: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    // `YYYY-MM-DDTHH:MM:SSZ`, taken apart.
+    let iso = crate::clock::iso8601(epoch);
+    let month = iso.get(5..7).and_then(|m| m.parse::<usize>().ok()).unwrap_or(1);
+    let weekday = DAYS[usize::try_from(epoch.div_euclid(86_400).rem_euclid(7)).unwrap_or(0)];
+    format!(
+        "{weekday}, {} {} {} {} GMT",
+        iso.get(8..10).unwrap_or("01"),
+        MONTHS[month.clamp(1, 12) - 1],
+        iso.get(0..4).unwrap_or("1970"),
+        iso.get(11..19).unwrap_or("00:00:00")
+    )
 }
 
 fn to_hyper(reply: Reply) -> hyper::Response<Full<Bytes>> {
@@ -135,4 +159,13 @@ fn to_hyper(reply: Reply) -> hyper::Response<Full<Bytes>> {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_imf_fixdate() {
+        assert_eq!(super::http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
 }

@@ -3,10 +3,11 @@
 //! AWS account, like the scenario describes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::clock;
 use crate::ids::{Ids, stable_unique_id};
+use crate::postgres::Postgres;
 use crate::scenario::Scenario;
 
 /// One request the lab served, for tests that check what the doctor called.
@@ -93,6 +94,9 @@ pub struct Key {
     pub expires: Option<i64>,
     /// The session's tags and origin (empty for users).
     pub session: Session,
+    /// The secret access key, so that signatures made with the key can be recomputed (the
+    /// RDS front checks IAM auth tokens that way).
+    pub secret_access_key: String,
 }
 
 /// A freshly issued set of temporary credentials.
@@ -124,6 +128,10 @@ pub struct World {
     /// Where IDs and secrets come from.
     pub ids: Ids,
     state: Mutex<State>,
+    /// The real PostgreSQL server behind the database endpoints, when the scenario has any.
+    postgres: Option<Postgres>,
+    /// Every Redshift Data API statement, shared with the tasks that run them.
+    pub statements: Arc<crate::redshift::Statements>,
 }
 
 impl World {
@@ -141,11 +149,24 @@ impl World {
                     identity: Identity::User { name: user.name.clone() },
                     expires: None,
                     session: Session::default(),
+                    secret_access_key: secret.clone(),
                 },
             );
             state.user_keys.push((id, secret));
         }
-        Self { scenario, ids, state: Mutex::new(state) }
+        Self { scenario, ids, state: Mutex::new(state), postgres: None, statements: Arc::default() }
+    }
+
+    /// The world with the PostgreSQL server it owns from now on (stopped when the world goes).
+    #[must_use]
+    pub fn with_postgres(mut self, postgres: Option<Postgres>) -> Self {
+        self.postgres = postgres;
+        self
+    }
+
+    /// The real PostgreSQL server, when the scenario needs one ([`Scenario::needs_postgres`]).
+    pub fn postgres(&self) -> Option<&Postgres> {
+        self.postgres.as_ref()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -178,6 +199,7 @@ impl World {
                 identity,
                 expires: Some(creds.expiration),
                 session,
+                secret_access_key: creds.secret_access_key.clone(),
             },
         );
         creds
