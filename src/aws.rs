@@ -37,6 +37,15 @@ pub const ALLOWED_ACTIONS: &[&str] = &[
     "rds:DescribeDBClusters",
     "rds:DescribeDBProxies",
     "rds-db:connect",
+    "redshift:DescribeClusters",
+    "redshift:GetClusterCredentials",
+    "redshift:GetClusterCredentialsWithIAM",
+    "redshift-serverless:GetWorkgroup",
+    "redshift-serverless:GetCredentials",
+    "redshift-data:ExecuteStatement",
+    "redshift-data:DescribeStatement",
+    "redshift-data:GetStatementResult",
+    "redshift-data:CancelStatement",
 ];
 
 /// How an AWS call went wrong.
@@ -259,6 +268,39 @@ pub fn rds_client(
 ) -> aws_sdk_rds::Client {
     let endpoint = overridden(world, "RDS", "rds", region);
     client!(aws_sdk_rds, world, region, endpoint, Some(credentials), budget)
+}
+
+/// A Redshift (provisioned clusters) client for the connector's region.
+pub fn redshift_client(
+    world: &World,
+    region: &str,
+    credentials: SharedCredentialsProvider,
+    budget: Duration,
+) -> aws_sdk_redshift::Client {
+    let endpoint = overridden(world, "REDSHIFT", "redshift", region);
+    client!(aws_sdk_redshift, world, region, endpoint, Some(credentials), budget)
+}
+
+/// A Redshift Serverless client for the connector's region.
+pub fn redshift_serverless_client(
+    world: &World,
+    region: &str,
+    credentials: SharedCredentialsProvider,
+    budget: Duration,
+) -> aws_sdk_redshiftserverless::Client {
+    let endpoint = overridden(world, "REDSHIFT_SERVERLESS", "redshift-serverless", region);
+    client!(aws_sdk_redshiftserverless, world, region, endpoint, Some(credentials), budget)
+}
+
+/// A Redshift Data API client for the connector's region.
+pub fn redshift_data_client(
+    world: &World,
+    region: &str,
+    credentials: SharedCredentialsProvider,
+    budget: Duration,
+) -> aws_sdk_redshiftdata::Client {
+    let endpoint = overridden(world, "REDSHIFT_DATA", "redshift-data", region);
+    client!(aws_sdk_redshiftdata, world, region, endpoint, Some(credentials), budget)
 }
 
 /// Whether a string looks like an EC2 instance id, as node sessions are named.

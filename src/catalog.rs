@@ -20,6 +20,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/identity.toml", include_str!("../checks/identity.toml")),
     ("checks/chain.toml", include_str!("../checks/chain.toml")),
     ("checks/rds.toml", include_str!("../checks/rds.toml")),
+    ("checks/redshift.toml", include_str!("../checks/redshift.toml")),
 ];
 
 /// One link of the chain as the catalog describes it.

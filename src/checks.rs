@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod identity;
 pub mod rds;
+pub mod redshift;
 
 use std::sync::Arc;
 
@@ -23,6 +24,11 @@ pub fn factory(id: &'static str, connector: Option<&str>) -> Option<Arc<dyn Chec
         "rds.token" => Arc::new(rds::token::TokenCheck { connector: name() }),
         "rds.connect" => Arc::new(rds::connect::ConnectCheck { connector: name() }),
         "rds.grant" => Arc::new(rds::grant::GrantCheck { connector: name() }),
+        "redshift.cluster" => Arc::new(redshift::cluster::ClusterCheck { connector: name() }),
+        "redshift.credentials" => Arc::new(redshift::credentials::CredentialsCheck { connector: name() }),
+        "redshift.query" => Arc::new(redshift::query::QueryCheck { connector: name() }),
+        "redshift.grants" => Arc::new(redshift::grants::GrantsCheck { connector: name() }),
+        "redshift.catalog" => Arc::new(redshift::catalog::CatalogCheck { connector: name() }),
         "identity.source" => Arc::new(identity::source::SourceCheck),
         "identity.token" => Arc::new(identity::token::TokenCheck),
         "identity.agent" => Arc::new(identity::agent::AgentCheck),
@@ -48,6 +54,11 @@ pub fn codes_of(id: &str) -> &'static [Code] {
         "rds.token" => rds::token::CODES,
         "rds.connect" => rds::connect::CODES,
         "rds.grant" => rds::grant::CODES,
+        "redshift.cluster" => redshift::cluster::CODES,
+        "redshift.credentials" => redshift::credentials::CODES,
+        "redshift.query" => redshift::query::CODES,
+        "redshift.grants" => redshift::grants::CODES,
+        "redshift.catalog" => redshift::catalog::CODES,
         _ => &[],
     }
 }

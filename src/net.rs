@@ -168,11 +168,14 @@ mod tests {
     #[test]
     fn rules_parse_route_and_print() {
         let r: ConnectTo = "db.example.com:5432:127.0.0.1:40001".parse().unwrap();
-        assert_eq!(route(&[r.clone()], "DB.example.com", 5432), ("127.0.0.1".to_owned(), 40001));
-        assert_eq!(route(&[r.clone()], "db.example.com", 5433), ("db.example.com".to_owned(), 5433));
+        assert_eq!(route(std::slice::from_ref(&r), "DB.example.com", 5432), ("127.0.0.1".to_owned(), 40001));
+        assert_eq!(
+            route(std::slice::from_ref(&r), "db.example.com", 5433),
+            ("db.example.com".to_owned(), 5433)
+        );
         assert_eq!(r.to_string(), "db.example.com:5432:127.0.0.1:40001");
         let any: ConnectTo = "::[::1]:7".parse().unwrap();
-        assert_eq!(route(&[any.clone()], "x", 1), ("::1".to_owned(), 7));
+        assert_eq!(route(std::slice::from_ref(&any), "x", 1), ("::1".to_owned(), 7));
         assert_eq!(any.to_string(), "::[::1]:7");
         let v6: ConnectTo = "[fd00::1]:443:localhost:8443".parse().unwrap();
         assert_eq!(route(&[v6], "fd00::1", 443), ("localhost".to_owned(), 8443));

@@ -189,6 +189,28 @@ codes! {
     TcpUnreachable => "tcp-unreachable",
     /// TCP opens, but TLS does not complete.
     TlsHandshakeFailed => "tls-handshake-failed",
+    /// No Redshift cluster (or Serverless workgroup) has the configured id.
+    ClusterNotFound => "cluster-not-found",
+    /// The configured cluster id names a Serverless workgroup.
+    ClusterIsServerless => "cluster-is-serverless",
+    /// The cluster or workgroup is not available (paused, resizing, …).
+    ClusterNotAvailable => "cluster-not-available",
+    /// Temporary database credentials for the connector's role were denied.
+    GetCredentialsDenied => "get-credentials-denied",
+    /// `redshift-data:ExecuteStatement` was denied.
+    DataApiDenied => "data-api-denied",
+    /// A statement was accepted, but following it (describe, result) was denied.
+    StatementOwnerDenied => "statement-owner-denied",
+    /// The statement ran and failed with the server's error.
+    StatementFailed => "statement-failed",
+    /// The statement did not finish in time and was cancelled.
+    StatementTimeout => "statement-timeout",
+    /// The database has no `IAMR:<role>` user for the connector's role.
+    IamrUserMissing => "iamr-user-missing",
+    /// The `IAMR:<role>` user lacks USAGE or SELECT on the configured schema.
+    IamrMissingGrants => "iamr-missing-grants",
+    /// The configured catalog path does not answer.
+    CatalogPathInvalid => "catalog-path-invalid",
 }
 
 impl fmt::Display for Code {

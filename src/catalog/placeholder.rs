@@ -66,6 +66,18 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("cert_names", "the names it is valid for"),
     ("tls_reason", "why TLS failed"),
     ("tcp_reason", "why TCP failed"),
+    ("redshift_target", "the Redshift cluster or Serverless workgroup, as the remedy names it"),
+    ("cluster_id", "the Redshift cluster id"),
+    ("workgroup", "the Redshift Serverless workgroup"),
+    ("warehouse_status", "the cluster's or workgroup's status"),
+    ("warehouse_arn", "the cluster's or workgroup's ARN, the resource of ExecuteStatement"),
+    ("credentials_action", "the action that issues temporary database credentials"),
+    ("credentials_policy", "the policy statement that allows those credentials"),
+    ("schema", "the schema the connector reads"),
+    ("catalog", "the catalog path the connector reads"),
+    ("statement_error", "the server's error for the failed statement"),
+    ("denied_call", "the call that was denied"),
+    ("warehouse_flag", "the CLI option naming the cluster or workgroup"),
 ];
 
 /// Whether `name` is a known placeholder.

@@ -161,6 +161,17 @@ pub fn connector<'c>(ctx: &'c Ctx, name: &str) -> Result<&'c Connector, Outcome>
         .ok_or_else(|| Outcome::error(format!("No connector named {name} in the configuration.")))
 }
 
+/// The connector's credentials `chain.assume` left (the role's, or the pod's own when the
+/// connector uses the pod's role), or the outcome that says they are missing.
+pub fn connector_credentials(
+    ctx: &Ctx,
+    conn: &Connector,
+) -> Result<std::sync::Arc<ConnectorCredentials>, Outcome> {
+    ctx.board
+        .get::<ConnectorCredentials>(Some(&conn.name))
+        .ok_or_else(|| Outcome::error("chain.assume passed but left no credentials."))
+}
+
 /// The base credentials `identity.caller` left, or the outcome that says they are missing.
 pub fn base(ctx: &Ctx) -> Result<std::sync::Arc<BaseCredentials>, Outcome> {
     ctx.board

@@ -10,13 +10,12 @@ pub mod grant;
 pub mod instance;
 pub mod token;
 
-use std::sync::Arc;
-
-use crate::checks::chain::{ConnectorCredentials, chain_facts};
+use crate::checks::chain::chain_facts;
+pub use crate::checks::chain::connector_credentials as credentials;
 use crate::checks::identity::BaseCredentials;
 use crate::config::Connector;
 use crate::engine::Ctx;
-use crate::outcome::{Facts, Outcome};
+use crate::outcome::Facts;
 
 /// PostgreSQL's port, the default of every RDS PostgreSQL endpoint.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -59,13 +58,6 @@ pub struct Database {
     pub port: u16,
     /// The resource id in `rds-db:connect` ARNs.
     pub resource_id: String,
-}
-
-/// The connector's credentials, or the outcome that says they are missing.
-pub fn credentials(ctx: &Ctx, conn: &Connector) -> Result<Arc<ConnectorCredentials>, Outcome> {
-    ctx.board
-        .get::<ConnectorCredentials>(Some(&conn.name))
-        .ok_or_else(|| Outcome::error("chain.assume passed but left no credentials."))
 }
 
 /// Where the login goes: the described endpoint, else the configured host.

@@ -143,7 +143,7 @@ impl TlsConnect<TcpStream> for Connector {
             let version = match session.protocol_version() {
                 Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
                 Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
-                other => other.map(|v| format!("{v:?}")).unwrap_or_else(|| "TLS".to_owned()),
+                other => other.map_or_else(|| "TLS".to_owned(), |v| format!("{v:?}")),
             };
             let protocol = match session.negotiated_cipher_suite() {
                 Some(suite) => format!("{version} ({:?})", suite.suite()),

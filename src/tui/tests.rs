@@ -218,6 +218,34 @@ impl Script {
             31,
         );
         self.finished("rds.grant[app-db]", Outcome::pass("postgres is a member of rds_iam."), 2);
+        let user = "IAMR:xpander-redshift-access";
+        self.finished(
+            "redshift.cluster[warehouse]",
+            Outcome::pass("The cluster xpander-redshift is available at xpander-redshift.1791a4c0f069.us-west-1.redshift.amazonaws.com:5439."),
+            13,
+        );
+        self.finished(
+            "redshift.credentials[warehouse]",
+            Outcome::pass(format!("redshift:GetClusterCredentialsWithIAM for database xpander_demo maps the role to the database user {user}.")),
+            5,
+        );
+        self.finished(
+            "redshift.query[warehouse]",
+            Outcome::pass(format!(
+                "The Data API ran select current_user, version() on database xpander_demo as {user}."
+            )),
+            320,
+        );
+        self.finished(
+            "redshift.grants[warehouse]",
+            Outcome::pass(format!("{user} has USAGE on schema public in database xpander_demo and may SELECT all 2 of its tables.")),
+            320,
+        );
+        self.finished(
+            "redshift.catalog[warehouse]",
+            Outcome::pass("pg_catalog.svv_all_columns shows 12 columns of schema public."),
+            310,
+        );
         self.done();
     }
 
@@ -250,6 +278,19 @@ impl Script {
         self.blocked("chain.external_id[app-db]", "chain.assume[app-db]");
         for check in ["rds.instance", "rds.token", "rds.connect", "rds.grant"] {
             self.blocked(&format!("{check}[app-db]"), "chain.assume[app-db]");
+        }
+        self.finished(
+            "redshift.cluster[warehouse]",
+            Outcome::pass("The cluster xpander-redshift is available."),
+            13,
+        );
+        self.finished(
+            "redshift.credentials[warehouse]",
+            Outcome::pass("The role maps to the database user IAMR:xpander-redshift-access."),
+            5,
+        );
+        for check in ["redshift.query", "redshift.grants", "redshift.catalog"] {
+            self.finished(&format!("{check}[warehouse]"), Outcome::pass("The statement ran."), 300);
         }
         self.done();
     }
@@ -389,7 +430,7 @@ fn all_passed() {
     s.all_pass();
     assert!(!s.app.is_running());
     assert_eq!(s.app.selected, 0, "with nothing wrong, the selection stays at the top");
-    assert_eq!(s.app.summary().line(), "✔ 14 passed · – 3 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 19 passed · – 3 skipped");
     s.assert_screens("all_passed");
 }
 
@@ -398,7 +439,7 @@ fn a_finished_run_selects_its_first_problem_and_shows_its_remedy() {
     let mut s = Script::new();
     s.mixed();
     assert_eq!(s.app.selected_key(), Some(s.key("chain.assume[app-db]")));
-    assert_eq!(s.app.summary().line(), "✔ 5 passed · ▲ 1 warned · ✖ 2 failed · – 9 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 10 passed · ▲ 1 warned · ✖ 2 failed · – 9 skipped");
     s.assert_screens("failures_first_problem");
 }
 

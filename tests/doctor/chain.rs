@@ -14,7 +14,8 @@ use connector_lab::{Lab, Scenario};
 use serde_json::Value;
 
 use crate::support::{
-    Options, Run, assert_check, assert_remedies_filled, check, doctor_with, run_with, scenario_dir,
+    Options, Run, assert_check, assert_remedies_filled, check, connector_check, doctor_in, run_with,
+    scenario_dir,
 };
 
 /// The checks of the chain link, per connector, in plan order.
@@ -81,27 +82,8 @@ fn lab_with(name: &str, iam_read: bool, edits: &[(&str, &str)]) -> Lab {
     Lab::start(scenario).unwrap_or_else(|e| panic!("lab for {name}: {e:#}"))
 }
 
-/// Runs the doctor in the lab's pod, from the pod's temp dir (so that no stray
-/// `./connector-doctor.toml` is read): the configuration is the scenario's `doctor_config`.
-fn doctor_in(lab: &Lab, args: &[&str]) -> Run {
-    let env = lab.pod_env();
-    assert!(
-        env.iter().any(|(k, _)| k == "CONNECTOR_DOCTOR_CONFIG"),
-        "the scenario has no doctor_config: the doctor would check no connector"
-    );
-    doctor_with(lab, args, &Options { cwd: Some(lab.temp_dir().to_owned()), ..Options::default() })
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading a report.
-
-/// The report entry for check `id` of connector `connector`.
-fn connector_check<'a>(report: &'a Value, connector: &str, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["id"] == id && c["connector"] == connector))
-        .unwrap_or_else(|| panic!("no check {id} for connector {connector} in {report:#}"))
-}
 
 /// The chain checks of `connector` as `id: status code` lines, for failure messages.
 fn chain_table(report: &Value) -> String {

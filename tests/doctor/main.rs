@@ -10,5 +10,6 @@ mod identity;
 mod moto;
 mod rds;
 mod rds_token;
+mod redshift;
 mod support;
 mod tui;

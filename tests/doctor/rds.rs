@@ -4,10 +4,13 @@
 
 use std::net::TcpListener;
 
-use connector_lab::{Lab, Scenario};
+use connector_lab::Lab;
 use serde_json::Value;
 
-use crate::support::{Options, Run, assert_remedies_filled, doctor_with, scenario_dir};
+use crate::support::{
+    Expected, assert_link, assert_remedies_filled, connector_check, connector_table, doctor_in,
+    edited_scenario,
+};
 
 const BASE: &str = "vcluster-rds-healthy";
 const CHECKS: [&str; 4] = ["rds.instance", "rds.token", "rds.connect", "rds.grant"];
@@ -160,36 +163,16 @@ const ROWS: &[Row] = &[
     },
 ];
 
-/// The base scenario with `edits` applied.
-fn world(edits: &[(&str, &str)]) -> Scenario {
-    let path = scenario_dir().join(format!("{BASE}.toml"));
-    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for (from, to) in edits {
-        assert!(text.contains(from), "the edit expects {from:?} in {BASE}");
-        text = text.replacen(from, to, 1);
-    }
-    Scenario::from_toml_str(&text).unwrap_or_else(|e| panic!("{BASE} (edited): {e:#}"))
-}
-
-fn doctor_in(lab: &Lab, args: &[&str]) -> Run {
-    doctor_with(lab, args, &Options { cwd: Some(lab.temp_dir().to_owned()), ..Options::default() })
+fn world(edits: &[(&str, &str)]) -> connector_lab::Scenario {
+    edited_scenario(BASE, edits)
 }
 
 fn rds_check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id && c["connector"] == "vcluster-db"))
-        .unwrap_or_else(|| panic!("no {id}[vcluster-db] in {report:#}"))
+    connector_check(report, "vcluster-db", id)
 }
 
 fn table(report: &Value) -> String {
-    CHECKS
-        .iter()
-        .map(|id| {
-            let c = rds_check(report, id);
-            format!("{id}: {} {} — {}\n", c["status"], c["code"], c["summary"])
-        })
-        .collect()
+    connector_table(report, "vcluster-db", &CHECKS)
 }
 
 #[test]
@@ -197,35 +180,19 @@ fn every_rds_code_is_diagnosed_against_a_real_server() {
     for row in ROWS {
         let lab = Lab::start(world(row.edits)).unwrap_or_else(|e| panic!("{}: {e:#}", row.name));
         let run = doctor_in(&lab, &["--json"]);
-        let report = run.report();
-        for (id, (status, code)) in CHECKS.iter().zip(row.expect) {
-            let c = rds_check(&report, id);
-            assert_eq!(
-                (c["status"].as_str(), c["code"].as_str()),
-                (Some(status), code),
-                "{}: {id}\n{}",
-                row.name,
-                table(&report)
-            );
-        }
-        assert_eq!(run.code, row.exit, "{}: exit code\n{}", row.name, table(&report));
-        if let Some(failing) = CHECKS.iter().map(|id| rds_check(&report, id)).find(|c| c["code"].is_string())
-        {
-            let remedy = &failing["remedy"];
-            let commands: Vec<&str> =
-                remedy["commands"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let text = format!(
-                "{} {} {}",
-                failing["summary"].as_str().unwrap_or_default(),
-                remedy["text"].as_str().unwrap_or_default(),
-                commands.join(" ")
-            );
-            for word in row.says {
-                assert!(text.contains(word), "{}: {word:?} missing from {text}", row.name);
-            }
-            let token_free = !serde_json::to_string(&report).unwrap().contains("X-Amz-Signature");
-            assert!(token_free, "{}: the token leaked into the report", row.name);
-        }
+        let report = assert_link(
+            &run,
+            &Expected {
+                row: row.name,
+                connector: "vcluster-db",
+                checks: &CHECKS,
+                verdicts: &row.expect,
+                exit: row.exit,
+                says: row.says,
+            },
+        );
+        let token_free = !serde_json::to_string(&report).unwrap().contains("X-Amz-Signature");
+        assert!(token_free, "{}: the token leaked into the report", row.name);
         assert_remedies_filled(&report, &[]);
     }
 }

@@ -1,5 +1,6 @@
 //! Running the doctor against a lab scenario.
 
+use std::fmt::Write as _;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -163,4 +164,100 @@ pub fn assert_remedies_filled(report: &Value, unknowable: &[&str]) {
             }
         }
     }
+}
+
+/// The scenario `tests/scenarios/<base>.toml` with `edits` applied to its text, each
+/// `(from, to)` once; every `from` must occur, so a stale edit fails loudly.
+pub fn edited_scenario(base: &str, edits: &[(&str, &str)]) -> Scenario {
+    let path = scenario_dir().join(format!("{base}.toml"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in edits {
+        assert!(text.contains(from), "the edit expects {from:?} in {base}");
+        text = text.replacen(from, to, 1);
+    }
+    Scenario::from_toml_str(&text).unwrap_or_else(|e| panic!("{base} (edited): {e:#}"))
+}
+
+/// Runs the doctor in the lab's pod, from the pod's temp dir (so that no stray
+/// `./connector-doctor.toml` is read): the configuration is the scenario's `doctor_config`.
+pub fn doctor_in(lab: &Lab, args: &[&str]) -> Run {
+    let env = lab.pod_env();
+    assert!(
+        env.iter().any(|(k, _)| k == "CONNECTOR_DOCTOR_CONFIG"),
+        "the scenario has no doctor_config: the doctor would check no connector"
+    );
+    doctor_with(lab, args, &Options { cwd: Some(lab.temp_dir().to_owned()), ..Options::default() })
+}
+
+/// The report entry for check `id` of connector `connector`.
+pub fn connector_check<'a>(report: &'a Value, connector: &str, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["id"] == id && c["connector"] == connector))
+        .unwrap_or_else(|| panic!("no check {id} for connector {connector} in {report:#}"))
+}
+
+/// The checks `ids` of `connector` as `id: status code duration — summary` lines, for failure
+/// messages.
+pub fn connector_table(report: &Value, connector: &str, ids: &[&str]) -> String {
+    let mut out = String::new();
+    for id in ids {
+        let c = connector_check(report, connector, id);
+        let _ =
+            writeln!(out, "{id}: {} {} {} ms — {}", c["status"], c["code"], c["duration_ms"], c["summary"]);
+    }
+    out
+}
+
+/// What one row of a link's end-to-end table expects of one connector's checks.
+pub struct Expected<'a> {
+    /// The row's name, for failure messages.
+    pub row: &'a str,
+    /// The connector.
+    pub connector: &'a str,
+    /// The link's checks, in plan order.
+    pub checks: &'a [&'a str],
+    /// The `(status, code)` of each check, in the same order.
+    pub verdicts: &'a [(&'a str, Option<&'a str>)],
+    /// The exit code.
+    pub exit: i32,
+    /// Words the first check with a code must say in its summary, remedy or commands.
+    pub says: &'a [&'a str],
+}
+
+/// Asserts a run against `expected`; returns the report.
+pub fn assert_link(run: &Run, expected: &Expected<'_>) -> Value {
+    let report = run.report();
+    let table = || connector_table(&report, expected.connector, expected.checks);
+    for (id, (status, code)) in expected.checks.iter().zip(expected.verdicts) {
+        let c = connector_check(&report, expected.connector, id);
+        assert_eq!(
+            (c["status"].as_str(), c["code"].as_str()),
+            (Some(*status), *code),
+            "{}: {id}\n{}",
+            expected.row,
+            table()
+        );
+    }
+    assert_eq!(run.code, expected.exit, "{}: exit code\n{}", expected.row, table());
+    let first_with_code = expected
+        .checks
+        .iter()
+        .map(|id| connector_check(&report, expected.connector, id))
+        .find(|c| c["code"].is_string());
+    if let Some(failing) = first_with_code {
+        let remedy = &failing["remedy"];
+        let commands: Vec<&str> =
+            remedy["commands"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let text = format!(
+            "{} {} {}",
+            failing["summary"].as_str().unwrap_or_default(),
+            remedy["text"].as_str().unwrap_or_default(),
+            commands.join(" ")
+        );
+        for word in expected.says {
+            assert!(text.contains(word), "{}: {word:?} missing from {text}", expected.row);
+        }
+    }
+    report
 }

@@ -76,32 +76,62 @@ pub fn db_user(identity: &Identity) -> String {
     }
 }
 
+/// The account cluster `id` lives in (the scenario's unless the cluster says otherwise; an
+/// unknown id is looked for in the scenario's).
+pub fn cluster_account<'s>(scenario: &'s Scenario, id: &str) -> &'s str {
+    scenario
+        .redshift
+        .iter()
+        .find(|c| c.id == id)
+        .and_then(|c| c.warehouse.account.as_deref())
+        .unwrap_or(&scenario.account)
+}
+
+/// The account workgroup `name` lives in (see [`cluster_account`]).
+pub fn workgroup_account<'s>(scenario: &'s Scenario, name: &str) -> &'s str {
+    scenario
+        .workgroups
+        .iter()
+        .find(|w| w.name == name)
+        .and_then(|w| w.warehouse.account.as_deref())
+        .unwrap_or(&scenario.account)
+}
+
 /// `arn:aws:redshift:<region>:<account>:cluster:<id>`.
 pub fn cluster_arn(scenario: &Scenario, id: &str) -> String {
-    format!("arn:aws:redshift:{}:{}:cluster:{id}", scenario.region, scenario.account)
+    format!("arn:aws:redshift:{}:{}:cluster:{id}", scenario.region, cluster_account(scenario, id))
 }
 
 /// `arn:aws:redshift:<region>:<account>:dbname:<cluster>/<database>`, the resource of
 /// `redshift:GetClusterCredentialsWithIAM`.
 pub fn dbname_arn(scenario: &Scenario, cluster: &str, database: &str) -> String {
-    format!("arn:aws:redshift:{}:{}:dbname:{cluster}/{database}", scenario.region, scenario.account)
+    format!(
+        "arn:aws:redshift:{}:{}:dbname:{cluster}/{database}",
+        scenario.region,
+        cluster_account(scenario, cluster)
+    )
 }
 
 /// `arn:aws:redshift:<region>:<account>:dbuser:<cluster>/<user>`, the resource of
 /// `redshift:GetClusterCredentials`.
 pub fn dbuser_arn(scenario: &Scenario, cluster: &str, user: &str) -> String {
-    format!("arn:aws:redshift:{}:{}:dbuser:{cluster}/{user}", scenario.region, scenario.account)
+    format!(
+        "arn:aws:redshift:{}:{}:dbuser:{cluster}/{user}",
+        scenario.region,
+        cluster_account(scenario, cluster)
+    )
 }
 
 /// A cluster's namespace ARN (`ClusterNamespaceArn`), the same in every run.
 pub fn cluster_namespace_arn(scenario: &Scenario, id: &str) -> String {
-    let uuid = stable_uuid(&format!("{}/{}/redshift-namespace/{id}", scenario.account, scenario.region));
-    format!("arn:aws:redshift:{}:{}:namespace:{uuid}", scenario.region, scenario.account)
+    let account = cluster_account(scenario, id);
+    let uuid = stable_uuid(&format!("{account}/{}/redshift-namespace/{id}", scenario.region));
+    format!("arn:aws:redshift:{}:{account}:namespace:{uuid}", scenario.region)
 }
 
 /// A workgroup's `workgroupId`, the same in every run.
 pub fn workgroup_id(scenario: &Scenario, name: &str) -> String {
-    stable_uuid(&format!("{}/{}/workgroup/{name}", scenario.account, scenario.region))
+    stable_uuid(&format!("{}/{}/workgroup/{name}", workgroup_account(scenario, name), scenario.region))
 }
 
 /// `arn:aws:redshift-serverless:<region>:<account>:workgroup/<workgroup id>`.
@@ -109,7 +139,7 @@ pub fn workgroup_arn(scenario: &Scenario, name: &str) -> String {
     format!(
         "arn:aws:redshift-serverless:{}:{}:workgroup/{}",
         scenario.region,
-        scenario.account,
+        workgroup_account(scenario, name),
         workgroup_id(scenario, name)
     )
 }
@@ -117,26 +147,31 @@ pub fn workgroup_arn(scenario: &Scenario, name: &str) -> String {
 /// A cluster's endpoint address: `<id>.<hash>.<region>.redshift.amazonaws.com`, where the
 /// 12-character hash stands for the account and region as in AWS's addresses.
 pub fn cluster_address(scenario: &Scenario, id: &str) -> String {
-    let seed = stable_uuid(&format!("{}/{}/redshift-endpoint", scenario.account, scenario.region));
+    let seed =
+        stable_uuid(&format!("{}/{}/redshift-endpoint", cluster_account(scenario, id), scenario.region));
     let hash: String = seed.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
     format!("{id}.{hash}.{}.redshift.amazonaws.com", scenario.region)
 }
 
 /// A workgroup's endpoint address: `<name>.<account>.<region>.redshift-serverless.amazonaws.com`.
 pub fn workgroup_address(scenario: &Scenario, name: &str) -> String {
-    format!("{name}.{}.{}.redshift-serverless.amazonaws.com", scenario.account, scenario.region)
+    format!(
+        "{name}.{}.{}.redshift-serverless.amazonaws.com",
+        workgroup_account(scenario, name),
+        scenario.region
+    )
 }
 
-/// Whether the caller looks where the scenario's clusters and workgroups are: its account
-/// and region.
-fn looks_here(scenario: &Scenario, caller: &Caller) -> bool {
-    caller.account == scenario.account && caller.region == scenario.region
+/// Whether the caller looks where a warehouse of `account` is: that account, the scenario's
+/// region.
+fn looks_here(scenario: &Scenario, caller: &Caller, account: &str) -> bool {
+    caller.account == account && caller.region == scenario.region
 }
 
-/// The cluster `id` as the caller sees it: clusters live in the scenario's account and
+/// The cluster `id` as the caller sees it: a cluster lives in its account and the scenario's
 /// region, so a caller from another account, or calling another region, finds none.
 pub fn find_cluster<'s>(scenario: &'s Scenario, caller: &Caller, id: &str) -> Option<&'s Cluster> {
-    if !looks_here(scenario, caller) {
+    if !looks_here(scenario, caller, cluster_account(scenario, id)) {
         return None;
     }
     scenario.redshift.iter().find(|c| c.id == id)
@@ -144,7 +179,7 @@ pub fn find_cluster<'s>(scenario: &'s Scenario, caller: &Caller, id: &str) -> Op
 
 /// The workgroup `name` as the caller sees it (see [`find_cluster`]).
 pub fn find_workgroup<'s>(scenario: &'s Scenario, caller: &Caller, name: &str) -> Option<&'s Workgroup> {
-    if !looks_here(scenario, caller) {
+    if !looks_here(scenario, caller, workgroup_account(scenario, name)) {
         return None;
     }
     scenario.workgroups.iter().find(|w| w.name == name)
@@ -160,7 +195,9 @@ pub fn authorize(
     resource: &str,
     context: Context,
 ) -> Result<(), String> {
-    let ask = Ask { action, resource, resource_account: &scenario.account, resource_policy: None, context };
+    // The resource's account is in its ARN; a `*` resource (a statement) is the caller's own.
+    let resource_account = resource.split(':').nth(4).filter(|a| !a.is_empty()).unwrap_or(&caller.account);
+    let ask = Ask { action, resource, resource_account, resource_policy: None, context };
     let result = authz::decide(scenario, caller, ask);
     let why = match result.decision {
         Decision::Allow => return Ok(()),

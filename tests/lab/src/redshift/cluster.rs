@@ -6,7 +6,7 @@ use connector_iam::Context;
 
 use super::{
     MASTER_USER, authorize, cluster_address, cluster_arn, cluster_namespace_arn, db_user, dbname_arn,
-    find_cluster,
+    dbuser_arn, find_cluster,
 };
 use crate::aws::query::{AwsError, Xml};
 use crate::aws::{Caller, Context as Call, QueryService};
@@ -19,7 +19,7 @@ pub const SERVICE: QueryService = QueryService {
     name: "redshift",
     version: "2012-12-01",
     xmlns: "http://redshift.amazonaws.com/doc/2012-12-01/",
-    actions: &["DescribeClusters", "GetClusterCredentialsWithIAM"],
+    actions: &["DescribeClusters", "GetClusterCredentials", "GetClusterCredentialsWithIAM"],
     unsigned: &[],
     handle,
 };
@@ -34,6 +34,7 @@ fn handle(ctx: &Call<'_>) -> Result<String, AwsError> {
     })?;
     match ctx.action {
         "DescribeClusters" => describe_clusters(ctx, caller),
+        "GetClusterCredentials" => get_cluster_credentials(ctx, caller),
         _ => get_cluster_credentials_with_iam(ctx, caller),
     }
 }
@@ -125,9 +126,8 @@ fn bool_text(value: bool) -> &'static str {
     if value { "true" } else { "false" }
 }
 
-fn get_cluster_credentials_with_iam(ctx: &Call<'_>, caller: &Caller) -> Result<String, AwsError> {
-    let world = ctx.world;
-    let scenario = &world.scenario;
+/// The cluster id and session length of a credentials request.
+fn cluster_and_duration<'p>(ctx: &'p Call<'_>) -> Result<(&'p str, i64), AwsError> {
     let Some(id) = ctx.params.get("ClusterIdentifier").filter(|id| !id.is_empty()) else {
         return Err(AwsError::new(
             400,
@@ -149,6 +149,38 @@ fn get_cluster_credentials_with_iam(ctx: &Call<'_>, caller: &Caller) -> Result<S
             )?
         }
     };
+    Ok((id, duration))
+}
+
+/// `GetClusterCredentials`: a named database user's temporary password (the JDBC connectors'
+/// way in). Authorized on the `dbuser` ARN and, when a database is named, on its `dbname` ARN.
+fn get_cluster_credentials(ctx: &Call<'_>, caller: &Caller) -> Result<String, AwsError> {
+    let world = ctx.world;
+    let scenario = &world.scenario;
+    let (id, duration) = cluster_and_duration(ctx)?;
+    let Some(user) = ctx.params.get("DbUser").filter(|u| !u.is_empty()) else {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value null at 'dbUser' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    let action = "redshift:GetClusterCredentials";
+    authorize(scenario, caller, action, &dbuser_arn(scenario, id, user), Context::new()).map_err(denied)?;
+    if let Some(db) = ctx.params.get("DbName").filter(|d| !d.is_empty()) {
+        authorize(scenario, caller, action, &dbname_arn(scenario, id, db), Context::new()).map_err(denied)?;
+    }
+    find_cluster(scenario, caller, id).ok_or_else(|| not_found(id))?;
+    let expires = clock::now() + duration;
+    let mut xml = Xml::default();
+    xml.leaf("DbUser", &format!("IAM:{user}"))
+        .leaf("DbPassword", &password(world))
+        .leaf("Expiration", &clock::iso8601(expires));
+    Ok(xml.finish())
+}
+
+fn get_cluster_credentials_with_iam(ctx: &Call<'_>, caller: &Caller) -> Result<String, AwsError> {
+    let world = ctx.world;
+    let scenario = &world.scenario;
+    let (id, duration) = cluster_and_duration(ctx)?;
     let cluster = find_cluster(scenario, caller, id);
     let database = match (ctx.params.get("DbName"), cluster) {
         (Some(db), _) if !db.is_empty() => db.to_owned(),

@@ -56,6 +56,10 @@ pub struct Workgroup {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Warehouse {
+    /// The account it lives in; default the scenario's. A customer's account in a world where
+    /// the pod runs in another (a managed platform hopping across accounts).
+    #[serde(default)]
+    pub account: Option<String>,
     /// The endpoint's port.
     #[serde(default = "default_port")]
     pub port: u16,
