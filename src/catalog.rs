@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/chain.toml", include_str!("../checks/chain.toml")),
     ("checks/rds.toml", include_str!("../checks/rds.toml")),
     ("checks/redshift.toml", include_str!("../checks/redshift.toml")),
+    ("checks/net.toml", include_str!("../checks/net.toml")),
 ];
 
 /// One link of the chain as the catalog describes it.

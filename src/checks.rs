@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod identity;
+pub mod net;
 pub mod rds;
 pub mod redshift;
 
@@ -29,6 +30,9 @@ pub fn factory(id: &'static str, connector: Option<&str>) -> Option<Arc<dyn Chec
         "redshift.query" => Arc::new(redshift::query::QueryCheck { connector: name() }),
         "redshift.grants" => Arc::new(redshift::grants::GrantsCheck { connector: name() }),
         "redshift.catalog" => Arc::new(redshift::catalog::CatalogCheck { connector: name() }),
+        "net.dns" => Arc::new(net::dns::DnsCheck { connector: name() }),
+        "net.tcp" => Arc::new(net::tcp::TcpCheck { connector: name() }),
+        "net.tls" => Arc::new(net::tls::TlsCheck { connector: name() }),
         "identity.source" => Arc::new(identity::source::SourceCheck),
         "identity.token" => Arc::new(identity::token::TokenCheck),
         "identity.agent" => Arc::new(identity::agent::AgentCheck),
@@ -54,6 +58,9 @@ pub fn codes_of(id: &str) -> &'static [Code] {
         "rds.token" => rds::token::CODES,
         "rds.connect" => rds::connect::CODES,
         "rds.grant" => rds::grant::CODES,
+        "net.dns" => net::dns::CODES,
+        "net.tcp" => net::tcp::CODES,
+        "net.tls" => net::tls::CODES,
         "redshift.cluster" => redshift::cluster::CODES,
         "redshift.credentials" => redshift::credentials::CODES,
         "redshift.query" => redshift::query::CODES,

@@ -77,14 +77,10 @@ pub struct Args {
     pub timeout: Option<u64>,
 
     /// Connect to ADDRESS:PORT whenever HOST:PORT is asked for, as curl's --connect-to does
-    /// (for a database behind a tunnel or a test double; names and tokens stay HOST's).
-    #[arg(
-        long,
-        global = true,
-        env = "CONNECTOR_DOCTOR_CONNECT_TO",
-        value_name = "HOST:PORT:ADDRESS:PORT",
-        value_delimiter = ','
-    )]
+    /// (for a database behind a tunnel or a test double; names and tokens stay HOST's). Adds to
+    /// the rules in CONNECTOR_DOCTOR_CONNECT_TO (comma-separated) and the file's, before them.
+    #[arg(long, global = true, value_name = "HOST:PORT:ADDRESS:PORT", value_delimiter = ',')]
+    #[allow(clippy::doc_markdown)] // --help text: a variable name, not code.
     pub connect_to: Vec<String>,
 }
 
@@ -127,7 +123,19 @@ impl Args {
             service_account: self.service_account.clone(),
             irsa_audience: self.irsa_audience.clone(),
             timeout_secs: self.timeout,
-            connect_to: self.connect_to.clone(),
+            connect_to: self
+                .connect_to
+                .iter()
+                .cloned()
+                .chain(
+                    std::env::var("CONNECTOR_DOCTOR_CONNECT_TO")
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_owned),
+                )
+                .collect(),
         }
     }
 }

@@ -142,7 +142,8 @@ impl SslMode {
         }
     }
 
-    /// Reads libpq's `PGSSLMODE` values. `allow` and `prefer` start with TLS against RDS, and
+    /// Reads libpq's `PGSSLMODE` values. Against RDS, `prefer` starts with TLS and `allow`,
+    /// refused without it, retries with it: both end in an unverified TLS session, `require`.
     /// `verify-ca` is read as the stricter `verify-full`.
     pub fn from_libpq(value: &str) -> Option<SslMode> {
         match value.trim() {

@@ -249,17 +249,27 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Scrubs every secret the run has seen from an outcome's free text, in one place, so that no
 /// check can forget to.
 fn redact(mut o: Outcome, world: &World) -> Outcome {
-    let r = &world.redactor;
-    o.summary = r.scrub(&o.summary);
+    let clean = |text: &str| printable(&world.redactor.scrub(text));
+    o.summary = clean(&o.summary);
     for value in o.facts.values_mut() {
-        *value = r.scrub(value);
+        *value = clean(value);
     }
     for e in &mut o.evidence {
         for text in [&mut e.message, &mut e.endpoint, &mut e.error_code].into_iter().flatten() {
-            *text = r.scrub(text);
+            *text = clean(text);
         }
     }
     o
+}
+
+/// Text from outside (a server's error, a certificate's name) without control characters, so
+/// that nothing it carries (an escape sequence) can rewrite the terminal a report is shown on.
+fn printable(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        text.chars().map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c }).collect()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Milliseconds of a finished check, for reports.

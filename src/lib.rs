@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod files;
 pub mod http;
 pub mod jwt;
 pub mod net;
@@ -19,6 +20,7 @@ pub mod outcome;
 pub mod postgres;
 pub mod report;
 pub mod secret;
+pub mod tls;
 pub mod tui;
 pub mod world;
 

@@ -8,8 +8,9 @@
 
 use std::fmt;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
@@ -52,7 +53,7 @@ impl FromStr for ConnectTo {
 impl fmt::Display for ConnectTo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let port = self.port.map(|p| p.to_string()).unwrap_or_default();
-        write!(f, "{}:{port}:{}", self.host.as_deref().unwrap_or_default(), bracket(&self.to_host))?;
+        write!(f, "{}:{port}:{}", bracket(self.host.as_deref().unwrap_or_default()), bracket(&self.to_host))?;
         write!(f, ":{}", self.to_port)
     }
 }
@@ -119,44 +120,58 @@ impl fmt::Display for TcpFailure {
     }
 }
 
-/// Opens a TCP connection to `host:port` (after `rules`) within `deadline`, trying each
-/// address the name resolves to in turn.
+/// Opens a TCP connection to `host:port` (after `rules`) within `deadline`: the name is
+/// resolved first (a resolver that does not answer is a DNS failure, not a dropped SYN), then
+/// each address is tried in turn with its share of the time left.
 pub async fn connect(
     rules: &[ConnectTo],
     host: &str,
     port: u16,
     deadline: Duration,
 ) -> Result<TcpStream, TcpFailure> {
+    let started = Instant::now();
     let (host, port) = route(rules, host, port);
-    let attempt = async {
-        let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| TcpFailure::Dns(e.to_string()))?
-            .collect();
-        let mut last = TcpFailure::Dns(format!("{host} has no address"));
-        for address in addresses {
-            match TcpStream::connect(address).await {
-                Ok(stream) => {
-                    // The PostgreSQL protocol exchanges small messages; do not let Nagle hold them.
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
+    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => {
+            match tokio::time::timeout(deadline, tokio::net::lookup_host((host.as_str(), port))).await {
+                Err(_) => {
+                    let waited = deadline.as_secs_f64();
+                    return Err(TcpFailure::Dns(format!("the resolver did not answer within {waited:.1} s")));
                 }
-                Err(e) => last = sort_io_error(&e),
+                Ok(Err(e)) => return Err(TcpFailure::Dns(e.to_string())),
+                Ok(Ok(found)) => found.collect(),
             }
         }
-        Err(last)
     };
-    tokio::time::timeout(deadline, attempt).await.unwrap_or(Err(TcpFailure::Timeout(deadline)))
+    let mut last = TcpFailure::Dns(format!("{host} has no address"));
+    for (i, address) in addresses.iter().enumerate() {
+        let left = deadline.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        let share = left / u32::try_from(addresses.len() - i).unwrap_or(u32::MAX);
+        match tokio::time::timeout(share, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => {
+                // The PostgreSQL protocol exchanges small messages; do not let Nagle hold them.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(e)) => last = sort_io_error(&e, started.elapsed()),
+            Err(_) => last = TcpFailure::Timeout(share),
+        }
+    }
+    Err(last)
 }
 
-/// Sorts a connect error by what it says about the network.
-pub fn sort_io_error(e: &io::Error) -> TcpFailure {
+/// Sorts a connect error by what it says about the network; `waited` is how long it took.
+pub fn sort_io_error(e: &io::Error, waited: Duration) -> TcpFailure {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => TcpFailure::Refused,
         io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
             TcpFailure::Unreachable(e.to_string())
         }
-        io::ErrorKind::TimedOut => TcpFailure::Timeout(Duration::ZERO),
+        io::ErrorKind::TimedOut => TcpFailure::Timeout(waited),
         _ => TcpFailure::Other(e.to_string()),
     }
 }

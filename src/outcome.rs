@@ -177,6 +177,8 @@ codes! {
     TlsVerifyFailed => "tls-verify-failed",
     /// The configured database does not exist.
     DatabaseNotFound => "database-not-found",
+    /// The database accepted the connection and never answered the login.
+    DbUnresponsive => "db-unresponsive",
     /// The login works, but the user is not a member of `rds_iam`.
     RdsIamNotGranted => "rds-iam-not-granted",
     /// The endpoint's name does not resolve.

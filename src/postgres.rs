@@ -23,6 +23,9 @@ pub const RDS_CA_BUNDLE: &str = include_str!("../assets/rds-ca-bundle.pem");
 /// The Amazon root CAs that RDS Proxy certificates chain to.
 pub const RDS_PROXY_CA_BUNDLE: &str = include_str!("../assets/rds-proxy-ca-bundle.pem");
 
+/// The largest CA bundle read: AWS's global bundle is about 160 KiB.
+const MAX_BUNDLE_BYTES: u64 = 4 << 20;
+
 /// The certificate authorities a login trusts, and where they came from.
 #[derive(Debug, Clone)]
 pub struct CaBundle {
@@ -64,8 +67,8 @@ impl CaBundle {
 
     /// A bundle read from a PEM file.
     pub fn from_file(path: &Path) -> Result<CaBundle, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read the CA bundle {}: {e}", path.display()))?;
+        let bytes = crate::files::read_bounded(path, MAX_BUNDLE_BYTES)
+            .map_err(|e| format!("cannot read the CA bundle {}: {e}", path.display()))?;
         let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
             .collect::<Result<_, _>>()
             .map_err(|e| format!("{} is not a PEM CA bundle: {e}", path.display()))?;
@@ -167,13 +170,22 @@ pub enum LoginFailure {
     Silent {
         /// How long the login waited.
         waited: Duration,
-        /// Whether TLS had been set up before the silence.
-        after_tls: bool,
+        /// Where the silence began.
+        stage: Stage,
     },
     /// Something else: a protocol error, a closed connection.
     Other(String),
     /// The login could not be set up (a bad host name for TLS, a CA bundle that verifies nothing).
     Local(String),
+}
+
+/// How far a login got before the server fell silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// TLS was asked for and never set up.
+    TlsRequest,
+    /// TLS was set up (or not asked for), and the login itself got no answer.
+    Login,
 }
 
 /// Logs in, within `login.deadline`.
@@ -190,7 +202,7 @@ pub async fn login(login: &Login<'_>) -> Result<Session, LoginFailure> {
         .dbname(login.database)
         .application_name("connector-doctor")
         .connect_timeout(login.deadline);
-    let recorder = tls::Recorder::default();
+    let recorder = crate::tls::Recorder::default();
     let remaining = login.deadline.saturating_sub(started.elapsed());
     let result = if login.sslmode == SslMode::Disable {
         config.ssl_mode(tokio_postgres::config::SslMode::Disable);
@@ -198,12 +210,12 @@ pub async fn login(login: &Login<'_>) -> Result<Session, LoginFailure> {
         match tokio::time::timeout(remaining, attempt).await {
             Ok(Ok((client, connection))) => Ok((client, spawn(connection))),
             Ok(Err(e)) => Err(e),
-            Err(_) => return Err(LoginFailure::Silent { waited: login.deadline, after_tls: false }),
+            Err(_) => return Err(LoginFailure::Silent { waited: login.deadline, stage: Stage::Login }),
         }
     } else {
         config.ssl_mode(tokio_postgres::config::SslMode::Require);
         let roots = (login.sslmode == SslMode::VerifyFull).then(|| login.bundle.roots.clone());
-        let connector = tls::client_config(roots, &recorder)
+        let connector = crate::tls::client_config(roots, &recorder)
             .and_then(|c| tls::Connector::new(c, login.host, recorder.clone()))
             .map_err(LoginFailure::Local)?;
         let attempt = config.connect_raw(tcp, connector);
@@ -211,8 +223,9 @@ pub async fn login(login: &Login<'_>) -> Result<Session, LoginFailure> {
             Ok(Ok((client, connection))) => Ok((client, spawn(connection))),
             Ok(Err(e)) => Err(e),
             Err(_) => {
-                let after_tls = recorder.lock().unwrap_or_else(PoisonError::into_inner).established;
-                return Err(LoginFailure::Silent { waited: login.deadline, after_tls });
+                let established = recorder.lock().unwrap_or_else(PoisonError::into_inner).established;
+                let stage = if established { Stage::Login } else { Stage::TlsRequest };
+                return Err(LoginFailure::Silent { waited: login.deadline, stage });
             }
         }
     };
@@ -241,7 +254,7 @@ where
 }
 
 /// Sorts a tokio-postgres error: the server's own words first, then what the TLS layer saw.
-fn sort(e: &tokio_postgres::Error, seen: tls::Seen, certificate: Option<x509::Names>) -> LoginFailure {
+fn sort(e: &tokio_postgres::Error, seen: crate::tls::Seen, certificate: Option<x509::Names>) -> LoginFailure {
     if let Some(db) = e.as_db_error() {
         return LoginFailure::Server { code: db.code().code().to_owned(), message: db.message().to_owned() };
     }
@@ -270,9 +283,13 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Runs one query returning a single text or boolean cell per row, as strings.
-pub async fn column(session: &Session, sql: &str) -> Result<Vec<Option<String>>, String> {
-    let rows = session.client.simple_query(sql).await.map_err(|e| match e.as_db_error() {
+/// Runs one query returning a single text or boolean cell per row, as strings, within
+/// `deadline`.
+pub async fn column(session: &Session, sql: &str, deadline: Duration) -> Result<Vec<Option<String>>, String> {
+    let answer = tokio::time::timeout(deadline, session.client.simple_query(sql))
+        .await
+        .map_err(|_| format!("no answer within {:.1} s", deadline.as_secs_f64()))?;
+    let rows = answer.map_err(|e| match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => chain(&e),
     })?;

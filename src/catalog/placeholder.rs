@@ -10,6 +10,7 @@ use crate::outcome::Facts;
 pub const KNOWN: &[(&str, &str)] = &[
     ("account", "the AWS account id"),
     ("region", "the AWS region"),
+    ("partition", "the AWS partition (aws, aws-cn, aws-us-gov)"),
     ("namespace", "the pod's Kubernetes namespace"),
     ("pod", "the pod's name (Kubernetes sets HOSTNAME to it)"),
     ("service_account", "the pod's Kubernetes service account"),
@@ -65,7 +66,9 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("cert_issuer", "the CA that issued it"),
     ("cert_names", "the names it is valid for"),
     ("tls_reason", "why TLS failed"),
-    ("tcp_reason", "why TCP failed"),
+    ("tcp_reason", "why TCP (or the name) failed"),
+    ("target_host", "the host a connection went to"),
+    ("target_port", "its port"),
     ("redshift_target", "the Redshift cluster or Serverless workgroup, as the remedy names it"),
     ("cluster_id", "the Redshift cluster id"),
     ("workgroup", "the Redshift Serverless workgroup"),

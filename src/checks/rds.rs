@@ -84,6 +84,7 @@ pub fn rds_facts(ctx: &Ctx, conn: &Connector) -> Facts {
     let base = ctx.board.get::<BaseCredentials>(None);
     let mut f = chain_facts(ctx, conn, base.as_deref());
     let t = &conn.target;
+    f.insert("partition".into(), conn.role_arn.partition.clone());
     f.insert("database".into(), t.database.clone().unwrap_or_else(|| DEFAULT_DATABASE.to_owned()));
     for (key, value) in [("db_id", &t.instance_id), ("db_user", &t.user), ("db_host", &t.host)] {
         if let Some(v) = value {

@@ -89,6 +89,8 @@ pub struct Found {
     pub arn: String,
     /// Its status.
     pub status: String,
+    /// Its endpoint address and port (for the network checks; JDBC connectors connect there).
+    pub endpoint: Option<(String, u16)>,
 }
 
 /// The database user the credentials map to, as `redshift.credentials` (and then
@@ -150,15 +152,15 @@ pub fn mapped_user(ctx: &Ctx, conn: &Connector) -> String {
     )
 }
 
-/// `arn:aws:redshift:<region>:<account>:cluster:<id>`.
-pub fn cluster_arn(region: &str, account: &str, id: &str) -> String {
-    format!("arn:aws:redshift:{region}:{account}:cluster:{id}")
+/// `arn:<partition>:redshift:<region>:<account>:cluster:<id>`.
+pub fn cluster_arn(partition: &str, region: &str, account: &str, id: &str) -> String {
+    format!("arn:{partition}:redshift:{region}:{account}:cluster:{id}")
 }
 
-/// `arn:aws:redshift:<region>:<account>:dbname:<cluster>/<database>`, the resource of
+/// `arn:<partition>:redshift:<region>:<account>:dbname:<cluster>/<database>`, the resource of
 /// `redshift:GetClusterCredentialsWithIAM`.
-pub fn dbname_arn(region: &str, account: &str, cluster: &str, database: &str) -> String {
-    format!("arn:aws:redshift:{region}:{account}:dbname:{cluster}/{database}")
+pub fn dbname_arn(partition: &str, region: &str, account: &str, cluster: &str, database: &str) -> String {
+    format!("arn:{partition}:redshift:{region}:{account}:dbname:{cluster}/{database}")
 }
 
 /// The ARN that stands for the warehouse in policies: a cluster's is known from its id, a
@@ -167,10 +169,10 @@ pub fn warehouse_arn(ctx: &Ctx, conn: &Connector, region: &str) -> String {
     if let Some(found) = ctx.board.get::<Found>(Some(&conn.name)) {
         return found.arn.clone();
     }
-    let account = &conn.role_arn.account;
+    let (partition, account) = (&conn.role_arn.partition, &conn.role_arn.account);
     match Warehouse::of(conn) {
-        Ok(Warehouse::Cluster(id)) => cluster_arn(region, account, id),
-        _ => format!("arn:aws:redshift-serverless:{region}:{account}:workgroup/*"),
+        Ok(Warehouse::Cluster(id)) => cluster_arn(partition, region, account, id),
+        _ => format!("arn:{partition}:redshift-serverless:{region}:{account}:workgroup/*"),
     }
 }
 
@@ -198,11 +200,14 @@ pub fn redshift_facts(ctx: &Ctx, conn: &Connector) -> Facts {
             f.insert("cluster_id".into(), id.to_owned());
             f.insert("redshift_target".into(), format!("cluster {id}"));
             f.insert("warehouse_flag".into(), format!("--cluster-identifier {id}"));
-            let dbname = dbname_arn(&region, &account, id, &db);
+            let partition = &conn.role_arn.partition;
+            let dbname = dbname_arn(partition, &region, &account, id, &db);
             let (action, resource) = match named_user(conn) {
                 Some(user) => (
                     "redshift:GetClusterCredentials",
-                    format!("[\"arn:aws:redshift:{region}:{account}:dbuser:{id}/{user}\", \"{dbname}\"]"),
+                    format!(
+                        "[\"arn:{partition}:redshift:{region}:{account}:dbuser:{id}/{user}\", \"{dbname}\"]"
+                    ),
                 ),
                 None => ("redshift:GetClusterCredentialsWithIAM", format!("\"{dbname}\"")),
             };
@@ -325,13 +330,15 @@ pub fn statement_budget(check_id: &str) -> Duration {
     let deadline = crate::catalog::catalog()
         .check(check_id)
         .map_or(Duration::from_secs(15), crate::catalog::CheckEntry::deadline);
-    deadline.saturating_sub(Duration::from_secs(4)).max(Duration::from_secs(1))
+    // Room after the budget for one DescribeStatement still in flight and the CancelStatement,
+    // each of which may take a whole call budget, so the cancel is sent before the check's end.
+    deadline.saturating_sub(CALL_BUDGET * 2).max(Duration::from_secs(1))
 }
 
 /// Runs `sql` as the connector's role through the Data API on its cluster or workgroup and
 /// database, with no `DbUser` and no `SecretArn` (the Data API fetches IAM credentials for the
-/// role, as the connector's own calls do). Polls `DescribeStatement` from 100 ms, doubling to
-/// 1 s, within `budget`; on time running out cancels the statement (ours, by its id).
+/// role, as the connector's own calls do). Polls `DescribeStatement` from [`FIRST_POLL_PAUSE`],
+/// doubling to 1 s, within `budget`; on time running out cancels the statement (ours, by its id).
 #[allow(clippy::too_many_lines)] // One linear protocol: execute, poll, cancel or fetch.
 pub async fn run_statement(ctx: &Ctx, conn: &Connector, sql: Sql<'_>, budget: Duration) -> Ran {
     let mut evidence = Vec::new();

@@ -32,6 +32,12 @@ impl Board {
         value.downcast::<T>().ok()
     }
 
+    /// Removes what an earlier check left (a connection a re-run replaces), returning it.
+    pub fn take<T: Any + Send + Sync>(&self, connector: Option<&str>) -> Option<Arc<T>> {
+        let value = self.lock().remove(&(TypeId::of::<T>(), connector.map(str::to_owned)))?;
+        value.downcast::<T>().ok()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Slot, Arc<dyn Any + Send + Sync>>> {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -51,5 +57,7 @@ mod tests {
         assert_eq!(*b.get::<u32>(Some("w")).unwrap(), 9);
         assert_eq!(*b.get::<&str>(None).unwrap(), "text");
         assert!(b.get::<u64>(None).is_none());
+        assert_eq!(*b.take::<u32>(Some("w")).unwrap(), 9);
+        assert!(b.get::<u32>(Some("w")).is_none());
     }
 }

@@ -166,6 +166,21 @@ async fn secrets_are_scrubbed_from_every_outcome() {
 }
 
 #[tokio::test]
+async fn control_characters_from_outside_never_reach_a_report() {
+    let hostile = Outcome::error("FATAL \u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}gone")
+        .fact("cert_subject", "db\u{1b}[31m")
+        .evidence(Evidence::call("x").message("line one\nline\rtwo"));
+    let engine = Engine::new(Plan { checks: vec![planned("hostile", &[], 0, Some(hostile), 1000)] });
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let results = engine.run(ctx(), 1, Duration::from_secs(5), tx).await;
+    let o = &results[0].outcome;
+    assert!(!o.summary.chars().any(char::is_control), "{:?}", o.summary);
+    assert!(o.summary.ends_with("gone"));
+    assert!(!o.facts["cert_subject"].chars().any(char::is_control));
+    assert_eq!(o.evidence[0].message.as_deref(), Some("line one\nline\u{fffd}two"));
+}
+
+#[tokio::test]
 async fn a_rerun_redoes_a_check_and_its_dependents_only() {
     let pass = || Some(Outcome::pass("ok"));
     let plan = Plan {

@@ -246,6 +246,12 @@ impl Script {
             Outcome::pass("pg_catalog.svv_all_columns shows 12 columns of schema public."),
             310,
         );
+        for connector in ["warehouse", "app-db"] {
+            self.finished(&format!("net.dns[{connector}]"), Outcome::pass("Resolved in 2 ms."), 2);
+            self.finished(&format!("net.tcp[{connector}]"), Outcome::pass("Every destination is open."), 3);
+        }
+        self.finished("net.tls[warehouse]", Outcome::pass("TLS 1.3 with the Redshift Data API."), 21);
+        self.finished("net.tls[app-db]", Outcome::not_applicable("app-db has no HTTPS destination."), 0);
         self.done();
     }
 
@@ -291,6 +297,10 @@ impl Script {
         );
         for check in ["redshift.query", "redshift.grants", "redshift.catalog"] {
             self.finished(&format!("{check}[warehouse]"), Outcome::pass("The statement ran."), 300);
+        }
+        for check in ["net.dns", "net.tcp", "net.tls"] {
+            self.finished(&format!("{check}[warehouse]"), Outcome::pass("Reachable."), 3);
+            self.blocked(&format!("{check}[app-db]"), "chain.assume[app-db]");
         }
         self.done();
     }
@@ -430,7 +440,7 @@ fn all_passed() {
     s.all_pass();
     assert!(!s.app.is_running());
     assert_eq!(s.app.selected, 0, "with nothing wrong, the selection stays at the top");
-    assert_eq!(s.app.summary().line(), "✔ 19 passed · – 3 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 24 passed · – 4 skipped");
     s.assert_screens("all_passed");
 }
 
@@ -439,7 +449,7 @@ fn a_finished_run_selects_its_first_problem_and_shows_its_remedy() {
     let mut s = Script::new();
     s.mixed();
     assert_eq!(s.app.selected_key(), Some(s.key("chain.assume[app-db]")));
-    assert_eq!(s.app.summary().line(), "✔ 10 passed · ▲ 1 warned · ✖ 2 failed · – 9 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 13 passed · ▲ 1 warned · ✖ 2 failed · – 12 skipped");
     s.assert_screens("failures_first_problem");
 }
 
@@ -581,7 +591,7 @@ fn a_rerun_ignores_results_of_the_run_it_replaced() {
 fn r_reruns_the_selected_check_and_what_depends_on_it() {
     let mut s = Script::new();
     s.mixed();
-    // The auto-selected chain.assume[app-db] and its seven dependents.
+    // The auto-selected chain.assume[app-db] and its ten dependents.
     let commands = s.press(KeyCode::Char('r'));
     let expected: BTreeSet<CheckKey> = [
         "chain.assume[app-db]",
@@ -592,13 +602,16 @@ fn r_reruns_the_selected_check_and_what_depends_on_it() {
         "rds.token[app-db]",
         "rds.connect[app-db]",
         "rds.grant[app-db]",
+        "net.dns[app-db]",
+        "net.tcp[app-db]",
+        "net.tls[app-db]",
     ]
     .iter()
     .map(|k| s.key(k))
     .collect();
     assert_eq!(commands, vec![Command::Run { generation: 2, only: Some(expected.clone()) }]);
-    assert_eq!(s.app.message.as_deref(), Some("Re-running 8 check(s)."));
-    assert_eq!(s.app.results.len(), s.plan.checks.len() - 8, "the other checks keep their results");
+    assert_eq!(s.app.message.as_deref(), Some("Re-running 11 check(s)."));
+    assert_eq!(s.app.results.len(), s.plan.checks.len() - 11, "the other checks keep their results");
     assert!(s.app.results.keys().all(|k| !expected.contains(k)));
 }
 

@@ -8,6 +8,8 @@ mod contract;
 mod garbage;
 mod identity;
 mod moto;
+mod net;
+mod netns;
 mod rds;
 mod rds_token;
 mod redshift;

@@ -59,6 +59,16 @@ const ROWS: &[Row] = &[
         says: &["not a member of rds_iam"],
     },
     Row {
+        name: "a proxy in front of a database without IAM authentication",
+        edits: &[
+            (CONFIG_INSTANCE, "instance_id = \"vcluster-db-proxy\""),
+            ("iam_auth = true", "iam_auth = false"),
+        ],
+        expect: [PASS, PASS, PASS, ("fail", Some("iam-auth-disabled"))],
+        exit: 1,
+        says: &["no rds_iam role", "modify-db-instance"],
+    },
+    Row {
         name: "no such database id",
         edits: &[(CONFIG_INSTANCE, "instance_id = \"vcluster-dbb\"")],
         expect: [("fail", Some("db-not-found")), SKIP, SKIP, SKIP],
@@ -227,6 +237,22 @@ fn a_closed_port_is_refused_and_a_silent_server_fails_within_the_deadline() {
     assert!(c["summary"].as_str().unwrap().contains("did not answer the TLS request"), "{c:#}");
     let took = c["duration_ms"].as_u64().unwrap();
     assert!((7_000..15_000).contains(&took), "the login gave up after {took} ms, not within its 8 s budget");
+
+    // Without TLS, the same silence is the login's, not a handshake's.
+    let lab = Lab::start(world(&[
+        (
+            "security_groups = [\"sg-0a1b2c3d4e5f60718\"]\n\n[[rds]]",
+            "security_groups = [\"sg-0a1b2c3d4e5f60718\"]\nsilent = true\n\n[[rds]]",
+        ),
+        ("database = \"postgres\"\n'''", "database = \"postgres\"\nsslmode = \"disable\"\n'''"),
+    ]))
+    .unwrap();
+    let run = doctor_in(&lab, &["--json"]);
+    let report = run.report();
+    let c = rds_check(&report, "rds.connect");
+    assert_eq!((c["status"].as_str(), c["code"].as_str()), (Some("fail"), Some("db-unresponsive")), "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("without TLS"), "{c:#}");
+    assert_eq!(run.code, 1);
 }
 
 #[test]

@@ -83,11 +83,20 @@ pub struct Options {
     pub uid: Option<u32>,
     /// The working directory (so that no stray connector-doctor.toml is read).
     pub cwd: Option<PathBuf>,
+    /// Run inside this network namespace (`ip netns exec`).
+    pub netns: Option<String>,
 }
 
 /// Runs the doctor with exactly `env` (plus PATH), nothing inherited.
 pub fn run_with(env: &[(String, String)], args: &[&str], options: &Options) -> Run {
-    let mut cmd = Command::new(binary());
+    let mut cmd = match &options.netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, binary()]);
+            c
+        }
+        None => Command::new(binary()),
+    };
     cmd.args(args).env_clear().stdin(Stdio::null());
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env.iter().chain(&options.env) {

@@ -90,14 +90,16 @@ impl Check for AssumeCheck {
     }
 }
 
-/// Whether the connector's role is the base identity's own (vCluster's database connector
-/// uses the pod's role directly): then the connector's credentials are the pod's.
+/// Whether a database connector's role is the base identity's own (vCluster's database
+/// connector logs in with the pod's role directly): then the connector's credentials are the
+/// pod's. Other connectors always make the hop, even into their own role, so theirs is checked.
 fn runs_as_base(conn: &Connector, base: &BaseCredentials) -> bool {
-    role_of(&base.arn).parse::<Arn>().is_ok_and(|arn| {
-        arn.account == conn.role_arn.account
-            && arn.resource.starts_with("role/")
-            && arn.name() == conn.role_arn.name()
-    })
+    conn.kind == crate::config::ConnectorKind::Rds
+        && role_of(&base.arn).parse::<Arn>().is_ok_and(|arn| {
+            arn.account == conn.role_arn.account
+                && arn.resource.starts_with("role/")
+                && arn.name() == conn.role_arn.name()
+        })
 }
 
 fn passed(assumed: &Assumed, base: &BaseCredentials) -> Outcome {

@@ -1,8 +1,6 @@
 //! `identity.token`: the projected service-account token that Pod Identity and IRSA exchange
 //! for credentials.
 
-use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_smithy_types::DateTime;
@@ -68,62 +66,11 @@ impl Check for TokenCheck {
     }
 }
 
-/// Why the token file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadFailure {
-    /// It does not exist.
-    Missing,
-    /// It exists but cannot be read.
-    Unreadable {
-        /// Why.
-        reason: String,
-        /// Its mode, as octal.
-        mode: Option<u32>,
-        /// Its owner uid:gid.
-        owner: Option<String>,
-    },
-    /// It is far larger than any token.
-    TooLarge(u64),
-    /// Another I/O failure.
-    Io(String),
-}
+pub use crate::files::ReadFailure;
 
 /// Reads the token file, refusing anything larger than a token could be.
 pub fn read_token(path: &str, redactor: &Redactor) -> Result<crate::secret::Secret, ReadFailure> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadFailure::Missing),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            let reason = "permission denied on the path to it".to_owned();
-            return Err(ReadFailure::Unreadable { reason, mode: None, owner: None });
-        }
-        Err(e) => return Err(ReadFailure::Io(e.to_string())),
-    };
-    let mode = Some(meta.mode() & 0o7777);
-    let owner = Some(format!("{}:{}", meta.uid(), meta.gid()));
-    if meta.is_dir() {
-        return Err(ReadFailure::Unreadable { reason: "it is a directory".to_owned(), mode, owner });
-    }
-    if !meta.is_file() {
-        // A FIFO or a device could block the read for ever.
-        return Err(ReadFailure::Unreadable { reason: "it is not a regular file".to_owned(), mode, owner });
-    }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(ReadFailure::Unreadable { reason: "permission denied".to_owned(), mode, owner });
-        }
-        Err(e) => return Err(ReadFailure::Io(e.to_string())),
-    };
-    let mut bytes = Vec::new();
-    file.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes).map_err(|e| ReadFailure::Unreadable {
-        reason: e.to_string(),
-        mode,
-        owner: owner.clone(),
-    })?;
-    if bytes.len() as u64 > MAX_TOKEN_BYTES {
-        return Err(ReadFailure::TooLarge(meta.len()));
-    }
+    let bytes = crate::files::read_bounded(std::path::Path::new(path), MAX_TOKEN_BYTES)?;
     // Not UTF-8 cannot be a JWT; keep the bytes lossily only to judge their shape.
     Ok(redactor.secret(String::from_utf8_lossy(&bytes).into_owned()))
 }

@@ -3,6 +3,7 @@
 //! "PAM authentication failed"; the clock skew seen on AWS's replies and, when the connector
 //! role's policies are readable, the evaluator narrow it to a likely cause.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use crate::config::{Connector, SslMode};
 use crate::engine::{Check, Ctx};
 use crate::net::TcpFailure;
 use crate::outcome::{Code, Evidence, Facts, Outcome};
-use crate::postgres::{self, CaBundle, Login, LoginFailure, SharedSession};
+use crate::postgres::{self, CaBundle, Login, LoginFailure, SharedSession, Stage};
 
 /// Codes this check emits.
 pub const CODES: &[Code] = &[
@@ -32,14 +33,25 @@ pub const CODES: &[Code] = &[
     Code::TcpRefused,
     Code::TcpUnreachable,
     Code::TlsHandshakeFailed,
+    Code::DbUnresponsive,
 ];
 
 /// The time one login may take, TCP to the first query; the check's deadline leaves room for
 /// the explanation after a refusal.
 const LOGIN_BUDGET: Duration = Duration::from_secs(8);
 
-/// How far the pod's clock may be behind AWS's before a fresh token is already too old, or
-/// ahead before it is "from the future": well inside a token's 15 minutes either way.
+/// How long one query over the session may take.
+pub const QUERY_BUDGET: Duration = Duration::from_secs(3);
+
+/// How old a token may be and still be presented: well inside its 15 minutes.
+const TOKEN_REUSE: Duration = Duration::from_mins(10);
+
+/// How far behind AWS's clock the pod's may be before a token it signs is dead (or nearly) on
+/// arrival: RDS accepts a token for 900 s after the time written into it.
+const SKEW_BEHIND_FATAL: i64 = 840;
+
+/// How far ahead of AWS's clock the pod's may be before its tokens are "from the future"; less
+/// than that (and any lag under [`SKEW_BEHIND_FATAL`]) is worth a mention, not the blame.
 const SKEW_WORTH_NAMING: i64 = 300;
 
 /// The check, for one connector.
@@ -77,9 +89,23 @@ impl Check for ConnectCheck {
         async move {
             let conn = or_return!(connector(ctx, &self.connector));
             let mut facts = rds_facts(ctx, conn);
-            let Some(token) = ctx.board.get::<Token>(Some(&conn.name)) else {
+            let Some(mut token) = ctx.board.get::<Token>(Some(&conn.name)) else {
                 return Outcome::error("rds.token passed but left no token.");
             };
+            // A re-run of the login alone (the checklist's `r`) may come long after the token
+            // was signed: sign a fresh one rather than present an expired one.
+            let age = ctx.world.now().duration_since(token.signed).unwrap_or_default();
+            if age > TOKEN_REUSE {
+                let fresh = or_return!(super::token::sign(ctx, conn, &token.host, token.port));
+                ctx.board.put(Some(&conn.name), fresh);
+                token = or_return!(
+                    ctx.board
+                        .get::<Token>(Some(&conn.name))
+                        .ok_or_else(|| Outcome::error("the fresh token vanished"))
+                );
+            }
+            // A session of an earlier run is closed before a new login replaces it.
+            drop(ctx.board.take::<SharedSession>(Some(&conn.name)));
             let tls = match tls_settings(ctx, conn) {
                 Ok(t) => t,
                 Err(why) => {
@@ -107,7 +133,7 @@ impl Check for ConnectCheck {
             match postgres::login(&login).await {
                 Ok(session) => {
                     let evidence = Evidence::call(&call).endpoint(&endpoint).took(session.took);
-                    let version = postgres::column(&session, "select version()").await;
+                    let version = postgres::column(&session, "select version()", QUERY_BUDGET).await;
                     let version =
                         version.ok().and_then(|v| v.into_iter().next().flatten()).unwrap_or_default();
                     let outcome =
@@ -134,10 +160,10 @@ fn passed(
     version: &str,
 ) -> Outcome {
     let tls = match (&session.tls, &session.certificate) {
-        (Some(protocol), Some(cert)) if mode == SslMode::VerifyFull => format!(
+        (Some(protocol), cert) if mode == SslMode::VerifyFull => format!(
             " over {protocol}, certificate {} verified (issued by {})",
-            cert.subject.as_deref().unwrap_or("without a common name"),
-            cert.issuer.as_deref().unwrap_or("an unnamed CA")
+            cert.as_ref().and_then(|c| c.subject.as_deref()).unwrap_or("without a common name"),
+            cert.as_ref().and_then(|c| c.issuer.as_deref()).unwrap_or("an unnamed CA")
         ),
         (Some(protocol), _) => format!(
             " over {protocol}; warning: sslmode=require encrypts but does not verify the certificate, so anyone on the path could pose as the database"
@@ -160,10 +186,13 @@ fn describe(failure: &LoginFailure) -> String {
         LoginFailure::Tcp(t) => format!("TCP: {t}"),
         LoginFailure::Tls { reason, .. } => format!("TLS: {reason}"),
         LoginFailure::Server { code, message } => format!("FATAL {code}: {message}"),
-        LoginFailure::Silent { waited, after_tls } => format!(
+        LoginFailure::Silent { waited, stage } => format!(
             "no answer within {:.1} s {}",
             waited.as_secs_f64(),
-            if *after_tls { "after the TLS handshake" } else { "to the TLS request" }
+            match stage {
+                Stage::TlsRequest => "to the TLS request",
+                Stage::Login => "to the login",
+            }
         ),
         LoginFailure::Other(text) | LoginFailure::Local(text) => text.clone(),
     }
@@ -179,6 +208,8 @@ async fn refused(
     mut facts: Facts,
 ) -> Outcome {
     let at = format!("{}:{}", token.host, token.port);
+    facts.insert("target_host".into(), token.host.clone());
+    facts.insert("target_port".into(), token.port.to_string());
     match failure {
         LoginFailure::Tcp(tcp) => {
             facts.insert("tcp_reason".into(), tcp.to_string());
@@ -224,20 +255,24 @@ async fn refused(
             Outcome::fail(Code::TlsHandshakeFailed, format!("TCP to {at} opened, but TLS failed: {reason}."))
                 .facts(&facts)
         }
-        LoginFailure::Silent { waited, after_tls } => {
-            let reason = if *after_tls {
-                format!(
-                    "the TLS handshake completed, then the server said nothing for {:.1} s",
-                    waited.as_secs_f64()
-                )
-            } else {
-                format!(
-                    "the server accepted TCP, then did not answer the TLS request for {:.1} s",
-                    waited.as_secs_f64()
-                )
-            };
+        LoginFailure::Silent { waited, stage: Stage::TlsRequest } => {
+            let reason = format!(
+                "the server accepted TCP, then did not answer the TLS request for {:.1} s",
+                waited.as_secs_f64()
+            );
             facts.insert("tls_reason".into(), reason.clone());
             Outcome::fail(Code::TlsHandshakeFailed, format!("{at}: {reason}.")).facts(&facts)
+        }
+        LoginFailure::Silent { waited, stage: Stage::Login } => {
+            let tls = if tls.mode == SslMode::Disable { "without TLS" } else { "after the TLS handshake" };
+            Outcome::fail(
+                Code::DbUnresponsive,
+                format!(
+                    "{at} accepted the connection ({tls}), then did not answer the login for {:.1} s.",
+                    waited.as_secs_f64()
+                ),
+            )
+            .facts(&facts)
         }
         LoginFailure::Server { code, message } => {
             server_said(ctx, conn, code, message, token, tls, facts).await
@@ -295,8 +330,9 @@ async fn server_said(
 
 /// What most likely made the database refuse the token, in one or two sentences.
 async fn pam_cause(ctx: &Ctx, conn: &Connector, token: &Token, facts: &Facts) -> String {
-    if let Some(skew) = ctx.world.server_clock.skew() {
-        if skew >= SKEW_WORTH_NAMING {
+    let skew = ctx.world.server_clock.skew();
+    if let Some(skew) = skew {
+        if skew >= SKEW_BEHIND_FATAL {
             return format!(
                 "Likely cause: this pod's clock is {} (from the Date of AWS's last reply). The token was signed at {} by this clock, so RDS sees a token that is already that old, and tokens last 15 minutes. Fix the node's time synchronisation.",
                 clock::describe(skew),
@@ -310,13 +346,28 @@ async fn pam_cause(ctx: &Ctx, conn: &Connector, token: &Token, facts: &Facts) ->
             );
         }
     }
+    let mut cause = policy_cause(ctx, conn, token, facts).await;
+    if let Some(skew) = skew.filter(|s| s.abs() >= SKEW_WORTH_NAMING) {
+        let _ = write!(
+            cause,
+            " Note also that this pod's clock is {}: a token it signs is that much older (or younger) to RDS.",
+            clock::describe(skew)
+        );
+    }
+    cause
+}
+
+/// What the connector role's policies say about `rds-db:connect` for this login, when they can
+/// be read; else the most common cause.
+async fn policy_cause(ctx: &Ctx, conn: &Connector, token: &Token, facts: &Facts) -> String {
     let Some(resource_id) = facts.get("db_resource_id") else {
         return "The database could not be described, so its resource id is unknown: make sure the rds-db:connect ARN names the resource id (db-…, cluster-…, prx-…), not the instance name.".to_owned();
     };
     let user = conn.target.user.as_deref().unwrap_or_default();
     let account = facts.get("account").cloned().unwrap_or_default();
     let region = facts.get("region").cloned().unwrap_or_default();
-    let resource = format!("arn:aws:rds-db:{region}:{account}:dbuser:{resource_id}/{user}");
+    let partition = &conn.role_arn.partition;
+    let resource = format!("arn:{partition}:rds-db:{region}:{account}:dbuser:{resource_id}/{user}");
     let generic = format!(
         "Most often the connector role's rds-db:connect statement names the instance ({}) or another user instead of {resource}.",
         facts.get("db_id").map_or("its name", String::as_str)

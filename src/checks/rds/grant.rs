@@ -12,7 +12,7 @@ use crate::outcome::{Code, Evidence, Outcome};
 use crate::postgres::{self, SharedSession};
 
 /// Codes this check emits.
-pub const CODES: &[Code] = &[Code::RdsIamNotGranted];
+pub const CODES: &[Code] = &[Code::RdsIamNotGranted, Code::IamAuthDisabled];
 
 /// The query: read-only, about the session's own user.
 const SQL: &str = "select pg_has_role(current_user, 'rds_iam', 'member')::text";
@@ -32,9 +32,13 @@ impl Check for GrantCheck {
             let Some(session) = ctx.board.get::<SharedSession>(Some(&conn.name)) else {
                 return Outcome::error("rds.connect passed but left no session.");
             };
+            if session.client.is_closed() {
+                return Outcome::error("The database session rds.connect opened has closed since; re-run rds.connect.")
+                    .facts(&facts);
+            }
             let user = conn.target.user.as_deref().unwrap_or_default();
             let started = std::time::Instant::now();
-            let answer = postgres::column(&session, SQL).await;
+            let answer = postgres::column(&session, SQL, super::connect::QUERY_BUDGET).await;
             let evidence = Evidence::call(SQL).took(started.elapsed());
             let outcome = match answer.as_deref() {
                 Ok([Some(yes)]) if yes == "true" => {
@@ -44,9 +48,9 @@ impl Check for GrantCheck {
                     Code::RdsIamNotGranted,
                     format!("{user} logged in but is not a member of rds_iam: a direct IAM login as {user} would be refused."),
                 ),
-                Err(e) if e.contains("rds_iam") && e.contains("does not exist") => Outcome::warn(
-                    Code::RdsIamNotGranted,
-                    format!("The server has no rds_iam role ({e}): IAM authentication is not enabled on the database behind this endpoint."),
+                Err(e) if e.contains("rds_iam") && e.contains("does not exist") => Outcome::fail(
+                    Code::IamAuthDisabled,
+                    format!("The server has no rds_iam role ({e}): IAM authentication is not enabled on the database behind this endpoint, so only a proxy's own IAM login works; a direct IAM login is refused."),
                 ),
                 Ok(other) => Outcome::error(format!("The server answered {other:?} to a yes-or-no question.")),
                 Err(e) => Outcome::error(format!("The query failed: {e}")),

@@ -106,6 +106,24 @@ fn judge(ctx: &Ctx, connector: &str, f: Found, facts: Facts) -> Outcome {
     if !f.security_groups.is_empty() {
         facts.insert("db_security_groups".into(), f.security_groups.join(", "));
     }
+    if !f.engine.to_ascii_lowercase().contains("postgres") {
+        return Outcome::not_applicable(format!(
+            "The {} {} runs {}: connector-doctor logs in to PostgreSQL engines only, so the login is not checked.",
+            d.kind.word(),
+            d.id,
+            f.engine
+        ))
+        .facts(&facts);
+    }
+    if d.endpoint.is_empty() {
+        return Outcome::error(format!(
+            "The {} {} has no endpoint yet (status {}): there is nothing to log in to until it is available.",
+            d.kind.word(),
+            d.id,
+            f.status
+        ))
+        .facts(&facts);
+    }
     if !f.iam_auth {
         return Outcome::fail(
             Code::IamAuthDisabled,
@@ -246,9 +264,11 @@ async fn describe(
                             // The resource id is the last part of the proxy's ARN (`prx-…`).
                             resource_id: arn.rsplit(':').next().unwrap_or_default().to_owned(),
                         },
-                        iam_auth: p.auth().iter().any(|a| {
-                            a.iam_auth().is_some_and(|m| !m.as_str().eq_ignore_ascii_case("DISABLED"))
-                        }),
+                        // End-to-end IAM proxies say so in DefaultAuthScheme and carry no Auth entries.
+                        iam_auth: p.default_auth_scheme().is_some_and(|s| s.eq_ignore_ascii_case("IAM_AUTH"))
+                            || p.auth().iter().any(|a| {
+                                a.iam_auth().is_some_and(|m| !m.as_str().eq_ignore_ascii_case("DISABLED"))
+                            }),
                         status: p.status().map_or("unknown", |s| s.as_str()).to_owned(),
                         engine: p.engine_family().unwrap_or("unknown").to_owned(),
                         security_groups: p.vpc_security_group_ids().to_vec(),

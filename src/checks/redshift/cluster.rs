@@ -55,7 +55,7 @@ impl Check for ClusterCheck {
                     let client = aws::redshift_client(&ctx.world, &region, provider(&creds), CALL_BUDGET);
                     let endpoint = aws::region::endpoint(&ctx.world, "REDSHIFT", "redshift", &region).url;
                     let started = Instant::now();
-                    let result = describe_cluster(&client, id, &region, &conn.role_arn.account).await;
+                    let result = describe_cluster(&client, id, &region, &conn.role_arn).await;
                     let call = "redshift:DescribeClusters";
                     match result {
                         Ok(Some(d)) => {
@@ -164,7 +164,12 @@ fn judge(ctx: &Ctx, conn: &Connector, warehouse: Warehouse<'_>, d: Described, fa
         _ => String::new(),
     };
     let summary = format!("The {what} is {}{at}.", d.status);
-    ctx.board.put(Some(&conn.name), Found { arn: d.arn, status: d.status });
+    let endpoint = d
+        .port
+        .and_then(|p| u16::try_from(p).ok())
+        .filter(|_| !d.endpoint.is_empty())
+        .map(|p| (d.endpoint, p));
+    ctx.board.put(Some(&conn.name), Found { arn: d.arn, status: d.status, endpoint });
     Outcome::pass(summary).facts(&facts)
 }
 
@@ -193,13 +198,18 @@ async fn describe_cluster(
     client: &aws_sdk_redshift::Client,
     id: &str,
     region: &str,
-    account: &str,
+    role: &crate::config::Arn,
 ) -> Result<Option<Described>, CallFailure> {
     match client.describe_clusters().cluster_identifier(id).send().await {
         Ok(out) => Ok(out.clusters().first().map(|c| {
             let status = c.cluster_status().unwrap_or("unknown").to_owned();
             Described {
-                arn: cluster_arn(region, account, c.cluster_identifier().unwrap_or(id)),
+                arn: cluster_arn(
+                    &role.partition,
+                    region,
+                    &role.account,
+                    c.cluster_identifier().unwrap_or(id),
+                ),
                 available: status.eq_ignore_ascii_case("available"),
                 status,
                 endpoint: c.endpoint().and_then(|e| e.address()).unwrap_or_default().to_owned(),

@@ -67,13 +67,19 @@ impl Caller {
     }
 }
 
-/// The services behind the endpoint. IAM, RDS, Redshift and EC2 join here.
-const SERVICES: &[&QueryService] =
-    &[&sts::SERVICE, &crate::iam::SERVICE, &crate::redshift::cluster::SERVICE, &crate::rds::SERVICE];
+/// The services behind the endpoint. IAM, RDS, Redshift and EC2 join here. EC2 answers in
+/// its own envelopes ([`crate::ec2::success`], [`crate::ec2::error`]).
+const SERVICES: &[&QueryService] = &[
+    &sts::SERVICE,
+    &crate::iam::SERVICE,
+    &crate::redshift::cluster::SERVICE,
+    &crate::rds::SERVICE,
+    &crate::ec2::SERVICE,
+];
 
 /// awsQuery APIs the lab knows by version but does not implement yet, so the call log can
 /// still name them.
-const KNOWN_VERSIONS: &[(&str, &str)] = &[("2016-11-15", "ec2")];
+const KNOWN_VERSIONS: &[(&str, &str)] = &[];
 
 /// The awsJson services behind the endpoint, told apart by the `X-Amz-Target` prefix.
 const JSON_SERVICES: &[&json::JsonService] =
@@ -125,6 +131,12 @@ pub fn handle(req: &Request, world: &World) -> Reply {
     let params = Params::of(req);
     let version = params.get("Version");
     let service = SERVICES.iter().find(|s| Some(s.version) == version);
+    if service.is_some_and(|s| s.name == crate::ec2::SERVICE.name) {
+        return match dispatch(req, &params, service.copied(), world) {
+            Ok((action, body)) => crate::ec2::success(action, &body, &request_id),
+            Err(err) => crate::ec2::error(&err, &request_id),
+        };
+    }
     let xmlns = service.map_or(sts::SERVICE.xmlns, |s| s.xmlns);
     match dispatch(req, &params, service.copied(), world) {
         Ok((action, result)) => query::success(xmlns, action, &result, &request_id),

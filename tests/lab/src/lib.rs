@@ -17,6 +17,8 @@ mod agent;
 mod authz;
 mod aws;
 mod clock;
+pub mod dns;
+mod ec2;
 mod exchange;
 mod fault;
 mod iam;
@@ -64,8 +66,13 @@ pub struct Lab {
     // Bound but never listening: connecting gets "connection refused", and the port cannot
     // be taken by anyone else while the lab lives.
     _refusing: Vec<tokio::net::TcpSocket>,
+    // Listening, never accepting: the kernel completes TCP handshakes for the warehouses'
+    // database ports, which is all a reachability probe asks of them.
+    _warehouses: Option<TcpListener>,
     // The RDS endpoints (their own thread), when the scenario has `[[rds]]` entries.
     rds: Option<rds::front::Front>,
+    // The DNS responder, when started with one (`start_with_dns`).
+    dns: Option<dns::Responder>,
     temp: tempfile::TempDir,
 }
 
@@ -75,6 +82,24 @@ impl Lab {
     /// (token file, profile files) into a fresh temp dir owned by the Lab, and returns once
     /// listening.
     pub fn start(scenario: Scenario) -> anyhow::Result<Lab> {
+        Self::launch(scenario, None)
+    }
+
+    /// [`Lab::start`], plus a DNS responder (UDP and TCP) at `dns` answering the scenario's
+    /// names (see [`dns::Zone::of`]): port 0 picks a free port; in a network namespace of
+    /// its own a test would use `127.0.0.53:53` and name it in the namespace's `resolv.conf`.
+    pub fn start_with_dns(scenario: Scenario, dns: SocketAddr) -> anyhow::Result<Lab> {
+        Self::launch(scenario, Some(dns))
+    }
+
+    fn launch(scenario: Scenario, dns_addr: Option<SocketAddr>) -> anyhow::Result<Lab> {
+        let zone = dns_addr.map(|_| dns::Zone::of(&scenario));
+        let dns = match (dns_addr, zone) {
+            (Some(addr), Some(zone)) => Some(
+                dns::Responder::start(addr, zone).with_context(|| format!("cannot serve DNS at {addr}"))?,
+            ),
+            _ => None,
+        };
         let imds_wanted = scenario.imds.is_some();
         let aws_fault = scenario.sts.fault();
         let agent_fault = scenario.agent.fault();
@@ -117,6 +142,17 @@ impl Lab {
         let imds_port = if imds_wanted { Some(open(Endpoint::Imds, Fault::None)?) } else { None };
 
         let rds = rds::front::Front::start(&world, temp.path()).context("cannot start the RDS endpoints")?;
+        // The warehouses' database ports (5439) open TCP and speak nothing (the connectors the
+        // doctor checks over SQL use the Data API); their names lead there, so that no probe of
+        // them ever asks a real resolver.
+        let warehouses = redshift::addresses(&world.scenario);
+        let warehouse_listener = if warehouses.is_empty() {
+            None
+        } else {
+            Some(TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot listen on 127.0.0.1")?)
+        };
+        let warehouse_port =
+            warehouse_listener.as_ref().map(TcpListener::local_addr).transpose()?.map(|a| a.port());
         let urls = pod::Urls {
             aws: format!("http://127.0.0.1:{aws_port}"),
             agent: format!("http://127.0.0.1:{agent_port}/v1/credentials"),
@@ -125,6 +161,11 @@ impl Lab {
                 ca_file: front.ca_path().to_string_lossy().into_owned(),
                 connect_to: front.connect_to(),
             }),
+            warehouses: warehouse_port
+                .map(|port| {
+                    warehouses.iter().map(|(name, api)| format!("{name}:{api}:127.0.0.1:{port}")).collect()
+                })
+                .unwrap_or_default(),
         };
         let env = pod::prepare(&world, temp.path(), &urls).context("cannot write the pod's files")?;
 
@@ -148,7 +189,9 @@ impl Lab {
             stop,
             thread: Some(thread),
             _refusing: refusing,
+            _warehouses: warehouse_listener,
             rds,
+            dns,
             temp,
         })
     }
@@ -204,6 +247,11 @@ impl Lab {
     pub fn endpoint_of(&self, id: &str) -> Option<(String, u16, u16)> {
         let routes = self.rds.as_ref()?.routes();
         routes.iter().find(|r| r.id == id).map(|r| (r.address.clone(), r.api_port, r.real_port))
+    }
+
+    /// Where the DNS responder answers, when the lab was started with one.
+    pub fn dns_addr(&self) -> Option<SocketAddr> {
+        self.dns.as_ref().map(dns::Responder::addr)
     }
 
     /// Every login attempt at the RDS endpoints, in order, with why it ended as it did.

@@ -45,6 +45,9 @@ enum Action {
     Serve {
         /// Scenario file.
         scenario: PathBuf,
+        /// Also answer DNS (UDP and TCP) for the scenario's names here, e.g. 127.0.0.53:53.
+        #[arg(long, value_name = "ADDR:PORT")]
+        dns: Option<std::net::SocketAddr>,
     },
 }
 
@@ -55,17 +58,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Action::Exec { scenario, command } => exec(&scenario, &command),
-        Action::Serve { scenario } => serve(&scenario),
+        Action::Serve { scenario, dns } => serve(&scenario, dns),
         Action::Demo { scenario, args } => demo(scenario, args),
     }
 }
 
 fn start(path: &Path) -> Result<Lab, ExitCode> {
+    start_with(path, None)
+}
+
+fn start_with(path: &Path, dns: Option<std::net::SocketAddr>) -> Result<Lab, ExitCode> {
     let scenario = Scenario::from_file(path).map_err(|e| {
         eprintln!("connector-lab: {e:#}");
         ExitCode::from(USAGE)
     })?;
-    Lab::start(scenario).map_err(|e| {
+    let lab = match dns {
+        Some(addr) => Lab::start_with_dns(scenario, addr),
+        None => Lab::start(scenario),
+    };
+    lab.map_err(|e| {
         eprintln!("connector-lab: cannot start the lab: {e:#}");
         ExitCode::FAILURE
     })
@@ -139,7 +150,7 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
     }
 }
 
-fn serve(path: &Path) -> ExitCode {
+fn serve(path: &Path, dns: Option<std::net::SocketAddr>) -> ExitCode {
     // Signal handlers go in before anything is printed, so a supervisor that reads the
     // exports and then sends SIGTERM always gets a clean stop.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -154,7 +165,7 @@ fn serve(path: &Path) -> ExitCode {
         Ok(signals) => signals,
         Err(e) => return fail(&e),
     };
-    let lab = match start(path) {
+    let lab = match start_with(path, dns) {
         Ok(lab) => lab,
         Err(code) => return code,
     };
@@ -167,6 +178,9 @@ fn serve(path: &Path) -> ExitCode {
         lab.aws_url(),
         lab.agent_url()
     );
+    if let Some(addr) = lab.dns_addr() {
+        eprintln!("connector-lab: answering DNS on {addr} (UDP and TCP)");
+    }
     runtime.block_on(async {
         tokio::select! {
             _ = interrupt.recv() => {},

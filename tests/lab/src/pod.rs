@@ -24,6 +24,8 @@ pub struct Urls {
     pub imds: Option<String>,
     /// Where the RDS endpoints really are, when the scenario has any.
     pub rds: Option<RdsRoutes>,
+    /// `--connect-to` rules for the Redshift clusters' and workgroups' database ports.
+    pub warehouses: Vec<String>,
 }
 
 /// How the pod finds the lab's RDS endpoints: their CA bundle, and a `--connect-to` style map
@@ -52,6 +54,9 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
     set("AWS_REGION", scenario.region.clone());
     set("AWS_DEFAULT_REGION", scenario.region.clone());
     set("AWS_ENDPOINT_URL", urls.aws.clone());
+    if let Some(ip) = &pod.ip {
+        set("POD_IP", ip.clone());
+    }
     let aws_dir = root.join("home/.aws");
     set("AWS_CONFIG_FILE", path_string(&aws_dir.join("config")));
     set("AWS_SHARED_CREDENTIALS_FILE", path_string(&aws_dir.join("credentials")));
@@ -92,9 +97,13 @@ pub fn prepare(world: &World, root: &Path, urls: &Urls) -> io::Result<Vec<(Strin
         set("AWS_ACCESS_KEY_ID", id);
         set("AWS_SECRET_ACCESS_KEY", secret);
     }
+    let mut connect_to = urls.warehouses.clone();
     if let Some(rds) = &urls.rds {
         set("PGSSLROOTCERT", rds.ca_file.clone());
-        set("CONNECTOR_DOCTOR_CONNECT_TO", rds.connect_to.clone());
+        connect_to.insert(0, rds.connect_to.clone());
+    }
+    if !connect_to.is_empty() {
+        set("CONNECTOR_DOCTOR_CONNECT_TO", connect_to.join(","));
     }
     // The doctor's own configuration, mounted the way a ConfigMap would be.
     if let Some(config) = &scenario.doctor_config {
@@ -178,6 +187,7 @@ mod tests {
             agent: "http://127.0.0.1:2/v1/credentials".to_owned(),
             imds: None,
             rds: None,
+            warehouses: Vec::new(),
         };
         prepare(&world, root, &urls).unwrap().into_iter().collect()
     }

@@ -153,6 +153,14 @@ pub fn cluster_address(scenario: &Scenario, id: &str) -> String {
     format!("{id}.{hash}.{}.redshift.amazonaws.com", scenario.region)
 }
 
+/// The database endpoint (address and port) of every cluster and workgroup in the scenario.
+pub fn addresses(scenario: &Scenario) -> Vec<(String, u16)> {
+    let clusters = scenario.redshift.iter().map(|c| (cluster_address(scenario, &c.id), c.warehouse.port));
+    let workgroups =
+        scenario.workgroups.iter().map(|w| (workgroup_address(scenario, &w.name), w.warehouse.port));
+    clusters.chain(workgroups).collect()
+}
+
 /// A workgroup's endpoint address: `<name>.<account>.<region>.redshift-serverless.amazonaws.com`.
 pub fn workgroup_address(scenario: &Scenario, name: &str) -> String {
     format!(

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::fault::Fault;
 
+pub mod network;
 pub mod rds;
 pub mod redshift;
 
@@ -75,6 +76,15 @@ pub struct Scenario {
     /// Redshift Serverless workgroups, backed by the real PostgreSQL server.
     #[serde(default, rename = "workgroup")]
     pub workgroups: Vec<redshift::Workgroup>,
+    /// VPC security groups, as EC2's `DescribeSecurityGroups` reports them.
+    #[serde(default, rename = "security_group")]
+    pub security_groups: Vec<network::SecurityGroup>,
+    /// Network interfaces, as EC2's `DescribeNetworkInterfaces` reports them.
+    #[serde(default, rename = "network_interface")]
+    pub network_interfaces: Vec<network::NetworkInterface>,
+    /// What the lab's DNS responder answers, when the lab runs one.
+    #[serde(default)]
+    pub dns: network::Dns,
 }
 
 /// Which credential source the pod has been given.
@@ -132,6 +142,9 @@ pub struct Pod {
     /// The projected service account token.
     #[serde(default)]
     pub token: Token,
+    /// The pod's IP address, exported as `POD_IP` (the downward API's usual name).
+    #[serde(default)]
+    pub ip: Option<String>,
 }
 
 impl Default for Pod {
@@ -148,6 +161,7 @@ impl Default for Pod {
             session_tags: true,
             extra_env: BTreeMap::new(),
             token: Token::default(),
+            ip: None,
         }
     }
 }
@@ -510,6 +524,7 @@ impl Scenario {
             entry.check(&self.rds)?;
         }
         rds::check_names(&self.rds, &self.account, &self.region)?;
+        network::check(self)?;
         if self.clock_skew_seconds.abs() > 10 * 365 * 86_400 {
             bail!("clock_skew_seconds must be within ten years");
         }

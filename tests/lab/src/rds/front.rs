@@ -231,7 +231,7 @@ impl Drop for Front {
 }
 
 /// Creates what the entries declare on the real server: their databases, `rds_iam` when any
-/// entry has IAM auth, every user as a LOGIN role, and the members of `rds_iam`. What already
+/// instance or cluster has IAM auth, every user as a LOGIN role, and the members of `rds_iam`. What already
 /// exists (the superuser, or a database or role another part of the lab made) is kept.
 fn prepare_server(entries: &[Rds], postgres: &Postgres) -> anyhow::Result<()> {
     let mut databases: Vec<&str> =
@@ -247,7 +247,9 @@ fn prepare_server(entries: &[Rds], postgres: &Postgres) -> anyhow::Result<()> {
             return Err(e);
         }
     }
-    let iam = entries.iter().any(|r| r.iam_auth);
+    // rds_iam exists on a database with IAM authentication on; a proxy's IAM auth is its own and
+    // makes no role on the database behind it.
+    let iam = entries.iter().any(|r| r.iam_auth && r.kind != RdsKind::Proxy);
     let mut users: Vec<(&str, bool)> = Vec::new();
     if iam {
         users.push(("rds_iam", false));

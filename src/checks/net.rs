@@ -1,0 +1,163 @@
+//! The network link: can this pod reach what each connector needs? Every destination the
+//! connector's path uses (the database endpoint, the Redshift Data API, a JDBC connector's
+//! cluster port) is resolved through the pod's own resolver (`net.dns`), connected to with a
+//! deadline (`net.tcp`: a dropped SYN, a reset and "no route" are told apart), and, where the
+//! protocol is HTTPS, shaken hands with (`net.tls`).
+//!
+//! A security group that lacks an inbound rule shows up here as a timeout; the checks name the
+//! destination, the port and what the silence means instead of leaving it to a driver minutes
+//! later.
+
+pub mod dns;
+pub mod tcp;
+pub mod tls;
+
+use std::net::IpAddr;
+
+use crate::aws::ResolvedRegion;
+use crate::checks::chain::chain_facts;
+use crate::checks::identity::BaseCredentials;
+use crate::checks::{rds, redshift};
+use crate::config::{Connector, ConnectorKind};
+use crate::engine::Ctx;
+use crate::outcome::Facts;
+
+/// One place a connector's path connects to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// What it is, for people: "the RDS endpoint", "the Redshift Data API".
+    pub what: String,
+    /// The host name (or address) the connector uses.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Whether the connection speaks HTTPS (so `net.tls` shakes hands with it).
+    pub https: bool,
+    /// Whether the connector needs it; a destination it does not need is probed for
+    /// information only (a Data API connector never opens the cluster's port).
+    pub needed: bool,
+}
+
+impl Destination {
+    /// `host:port`.
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+/// A destination from an endpoint URL (`https://host[:port]`, or an `http://` override).
+fn from_url(what: &str, url: &str) -> Option<Destination> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let https = scheme.eq_ignore_ascii_case("https");
+    let default = if https { 443 } else { 80 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || p.parse::<u16>().is_ok() => {
+            (h.trim_start_matches('[').trim_end_matches(']'), p.parse().ok()?)
+        }
+        _ => (authority.trim_start_matches('[').trim_end_matches(']'), default),
+    };
+    (!host.is_empty()).then(|| Destination {
+        what: what.to_owned(),
+        host: host.to_owned(),
+        port,
+        https,
+        needed: true,
+    })
+}
+
+/// Every destination `conn`'s path needs, from its configuration and what the link's first
+/// check found.
+pub fn destinations(ctx: &Ctx, conn: &Connector) -> Vec<Destination> {
+    let region = ResolvedRegion::resolve(&ctx.world, &ctx.config).name;
+    let mut out = Vec::new();
+    match conn.kind {
+        ConnectorKind::Rds => {
+            if let Some(t) = rds::target(ctx, conn) {
+                out.push(Destination {
+                    what: "the database endpoint".into(),
+                    host: t.host,
+                    port: t.port,
+                    https: false,
+                    needed: true,
+                });
+            }
+        }
+        ConnectorKind::Redshift => {
+            let jdbc = redshift::named_user(conn).is_some();
+            if !jdbc {
+                let url =
+                    crate::aws::region::endpoint(&ctx.world, "REDSHIFT_DATA", "redshift-data", &region).url;
+                out.extend(from_url("the Redshift Data API", &url));
+            }
+            let found = ctx.board.get::<redshift::Found>(Some(&conn.name));
+            if let Some((host, port)) = found.and_then(|f| f.endpoint.clone()) {
+                out.push(Destination {
+                    what: if jdbc {
+                        "the cluster's database port".into()
+                    } else {
+                        "the cluster's database port (not used by the Data API)".into()
+                    },
+                    host,
+                    port,
+                    https: false,
+                    needed: jdbc,
+                });
+            }
+        }
+        ConnectorKind::Secret => {
+            let url =
+                crate::aws::region::endpoint(&ctx.world, "SECRETS_MANAGER", "secretsmanager", &region).url;
+            out.extend(from_url("Secrets Manager", &url));
+        }
+    }
+    out
+}
+
+/// Whether an address is in a private, shared or loopback range (a VPC endpoint or an
+/// in-VPC database resolves to one; a public AWS endpoint does not).
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private() || v4.is_loopback() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+/// Facts every network remedy may use.
+pub fn net_facts(ctx: &Ctx, conn: &Connector) -> Facts {
+    let base = ctx.board.get::<BaseCredentials>(None);
+    chain_facts(ctx, conn, base.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_become_destinations() {
+        let d = from_url("x", "https://redshift-data.us-west-1.amazonaws.com").unwrap();
+        assert_eq!((d.host.as_str(), d.port, d.https), ("redshift-data.us-west-1.amazonaws.com", 443, true));
+        let d = from_url("x", "http://127.0.0.1:4566/").unwrap();
+        assert_eq!((d.host.as_str(), d.port, d.https), ("127.0.0.1", 4566, false));
+        let d = from_url("x", "https://[::1]:8443").unwrap();
+        assert_eq!((d.host.as_str(), d.port), ("::1", 8443));
+        assert_eq!(from_url("x", "not a url"), None);
+        assert_eq!(from_url("x", "https://host:notaport"), None);
+    }
+
+    #[test]
+    fn private_ranges() {
+        for (ip, private) in [
+            ("10.0.3.7", true),
+            ("172.20.1.1", true),
+            ("100.64.0.1", true),
+            ("127.0.0.1", true),
+            ("52.94.1.1", false),
+        ] {
+            assert_eq!(is_private(ip.parse().unwrap()), private, "{ip}");
+        }
+    }
+}
