@@ -137,8 +137,7 @@ const FAULTS: &[Fault] = &[
 #[test]
 fn network_faults_made_in_a_namespace_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let base =
-        std::fs::read_to_string(crate::support::scenario_dir().join("rds-lab-smoke.toml")).unwrap();
+    let base = std::fs::read_to_string(crate::support::scenario_dir().join("rds-lab-smoke.toml")).unwrap();
     for fault in FAULTS {
         let path = dir.path().join("world.toml");
         std::fs::write(&path, format!("{base}{}", fault.scenario_tail)).unwrap();
