@@ -167,3 +167,39 @@ fn network_faults_made_in_a_namespace_are_named() {
         assert_remedies_filled(&report, &[]);
     }
 }
+
+/// Every endpoint the pod talks to is blackholed (the Pod Identity agent, the AWS endpoint, the
+/// database, and the resolver): the whole run still ends within its deadline, plus 10 %, and
+/// every check of the plan has its row in the report.
+#[test]
+fn with_every_endpoint_blackholed_the_run_ends_within_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(crate::support::scenario_dir().join("rds-lab-smoke.toml")).unwrap();
+    let path = dir.path().join("world.toml");
+    std::fs::write(&path, format!("{base}\n[dns]\nfault = \"timeout\"\n")).unwrap();
+    let ns = Netns::new("blackhole");
+    let lab = ns.serve(&path);
+    let env: Vec<(String, String)> =
+        lab.env().into_iter().filter(|(k, _)| k != "CONNECTOR_DOCTOR_CONNECT_TO").collect();
+    for variable in ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL"] {
+        ns.drop_tcp(lab.port_of(variable));
+    }
+    ns.drop_tcp(5432);
+    let deadline = 10;
+    let options =
+        Options { cwd: Some(dir.path().to_owned()), netns: Some(ns.name().to_owned()), ..Options::default() };
+    let run = run_with(&env, &["--json", "--timeout", &deadline.to_string()], &options);
+    let report = run.report();
+    assert!(
+        run.took.as_secs_f64() <= f64::from(deadline) * 1.1,
+        "the run took {:?} with a deadline of {deadline} s",
+        run.took
+    );
+    eprintln!("every endpoint blackholed: the run took {:?} (deadline {deadline} s)", run.took);
+    assert_eq!(run.code, 1);
+    let rows = report["checks"].as_array().unwrap();
+    // Identity 5, chain 4, RDS 4, network 3: every one reported, run or not.
+    assert_eq!(rows.len(), 16, "{report:#}");
+    let agent = rows.iter().find(|c| c["id"] == "identity.agent").unwrap();
+    assert_eq!(agent["code"], "agent-unreachable", "{agent:#}");
+}
