@@ -3,6 +3,7 @@
 //! answer made no sense), with the whole error chain kept, redacted, as evidence.
 
 pub mod clock;
+pub mod ec2;
 pub mod rds_token;
 pub mod region;
 
@@ -46,6 +47,8 @@ pub const ALLOWED_ACTIONS: &[&str] = &[
     "redshift-data:DescribeStatement",
     "redshift-data:GetStatementResult",
     "redshift-data:CancelStatement",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
 ];
 
 /// How an AWS call went wrong.
@@ -168,7 +171,7 @@ impl CallFailure {
 }
 
 /// The text of the first `<tag>…</tag>` in an XML body, unescaped.
-fn xml_text(body: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_text(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let start = body.find(&open)? + open.len();
     let end = start + body[start..].find(&format!("</{tag}>"))?;

@@ -118,6 +118,9 @@ pub struct Target {
     /// The CA bundle that verifies the database's certificate; `None` follows `PGSSLROOTCERT`,
     /// then the RDS bundle built into the tool.
     pub ca_bundle: Option<PathBuf>,
+    /// More places the connector reaches (`https://host` or `host:port`), probed by the network
+    /// link beside the ones its kind implies.
+    pub endpoints: Vec<crate::net::Address>,
 }
 
 /// How a database login uses TLS, with libpq's names for the modes a connector may be set to.
@@ -237,6 +240,8 @@ struct FileConnector {
     secret_id: Option<String>,
     sslmode: Option<SslMode>,
     ca_bundle: Option<PathBuf>,
+    #[serde(default)]
+    endpoints: Vec<Spanned<String>>,
     session_name: Option<Spanned<String>>,
     duration_seconds: Option<Spanned<i64>>,
     self_assume: Option<bool>,
@@ -450,6 +455,11 @@ fn connector_from(
             secret_id: c.secret_id.clone(),
             sslmode: c.sslmode,
             ca_bundle: c.ca_bundle.clone(),
+            endpoints: c
+                .endpoints
+                .iter()
+                .map(|e| e.get_ref().parse().map_err(|err| loc.error(e, "connector.endpoints", err)))
+                .collect::<Result<_, _>>()?,
         },
     })
 }

@@ -1,14 +1,21 @@
 //! A small HTTP/1.1 client for the plain-HTTP endpoints inside a pod (the Pod Identity agent),
-//! where a diagnosis must tell "nothing listens" from "it listens but never answers": connecting
-//! and answering have separate deadlines, and the body is read only up to a cap.
+//! where a diagnosis must tell "nothing listens" from "it listens but never answers", and for the
+//! two EC2 reads the doctor signs itself (a whole SDK crate for two read calls would double the
+//! build). Connecting and answering have separate deadlines, and the body is read only up to a
+//! cap.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+
+use crate::net::{Address, ConnectTo, TcpFailure};
+use crate::tls::{Recorder, client_config, native_roots};
 
 /// An answer.
 #[derive(Debug, Clone)]
@@ -51,6 +58,14 @@ pub enum HttpFailure {
         /// After how long.
         secs: f64,
     },
+    /// The TLS handshake failed.
+    #[error("the TLS handshake with {addr} failed: {reason}")]
+    Tls {
+        /// Where.
+        addr: String,
+        /// What rustls said.
+        reason: String,
+    },
     /// The answer was not HTTP, or broke off.
     #[error("the answer from {addr} is not valid HTTP: {reason}")]
     Protocol {
@@ -61,23 +76,56 @@ pub enum HttpFailure {
     },
 }
 
-/// Splits `http://host:port/path` into the address to dial, the Host header and the path.
-fn split_url(url: &str) -> Result<(String, String, String), HttpFailure> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| HttpFailure::Url(url.to_owned()))?;
+/// A URL split for dialling: scheme, host and port to connect to, the Host header and the path.
+#[derive(Debug, PartialEq, Eq)]
+struct Url {
+    https: bool,
+    host: String,
+    port: u16,
+    authority: String,
+    path: String,
+}
+
+/// Splits `http[s]://host[:port]/path`.
+fn split_url(url: &str) -> Result<Url, HttpFailure> {
+    let bad = || HttpFailure::Url(url.to_owned());
+    let rest = url.split_once("://").ok_or_else(bad)?.1;
+    let address: Address = url.parse().map_err(|_| bad())?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    if authority.is_empty() {
-        return Err(HttpFailure::Url(url.to_owned()));
-    }
-    let has_port =
-        if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
-    let addr = if has_port { authority.to_owned() } else { format!("{authority}:80") };
-    Ok((addr, authority.to_owned(), path.to_owned()))
+    Ok(Url {
+        https: address.https,
+        host: address.host,
+        port: address.port,
+        authority: authority.to_owned(),
+        path: path.to_owned(),
+    })
+}
+
+/// One request and its answer over an open connection, the body read up to `max_body`.
+async fn exchange<S>(
+    stream: S,
+    request: Request<Full<Bytes>>,
+    max_body: usize,
+) -> Result<(u16, Bytes), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+    let driver = tokio::spawn(conn);
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let body =
+        Limited::new(response.into_body(), max_body).collect().await.map_err(|e| e.to_string())?.to_bytes();
+    driver.abort();
+    Ok((status, body))
 }
 
 /// `GET url` with `headers`, within `connect` to connect and `answer` for the whole reply.
+/// Plain HTTP only: the endpoints inside a pod (the Pod Identity agent) do not speak TLS.
 pub async fn get(
     url: &str,
     headers: &[(&str, &str)],
@@ -85,7 +133,11 @@ pub async fn get(
     answer: Duration,
     max_body: usize,
 ) -> Result<Reply, HttpFailure> {
-    let (addr, host, path) = split_url(url)?;
+    let url_parts = split_url(url)?;
+    if url_parts.https {
+        return Err(HttpFailure::Url(url.to_owned()));
+    }
+    let addr = dial_address(&url_parts.host, url_parts.port);
     let started = Instant::now();
     let stream = match tokio::time::timeout(connect, TcpStream::connect(addr.as_str())).await {
         Err(_) => {
@@ -96,29 +148,74 @@ pub async fn get(
         }
         Ok(Ok(s)) => s,
     };
-    let exchange = async {
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-        let driver = tokio::spawn(conn);
-        let mut request =
-            Request::get(path.as_str()).header("Host", host.as_str()).header("User-Agent", crate::USER_AGENT);
-        for (k, v) in headers {
-            request = request.header(*k, *v);
-        }
-        let request = request.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
-        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), max_body)
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        driver.abort();
-        Ok::<_, String>((status, body))
-    };
-    match tokio::time::timeout(answer, exchange).await {
+    let mut request = Request::get(url_parts.path.as_str())
+        .header("Host", url_parts.authority.as_str())
+        .header("User-Agent", crate::USER_AGENT);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let request = request.body(Full::new(Bytes::new())).map_err(|e| HttpFailure::Url(e.to_string()))?;
+    match tokio::time::timeout(answer, exchange(stream, request, max_body)).await {
         Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: answer.as_secs_f64() }),
         Ok(Err(reason)) => Err(HttpFailure::Protocol { addr, reason }),
+        Ok(Ok((status, body))) => Ok(Reply { status, body, took: started.elapsed() }),
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 address.
+fn dial_address(host: &str, port: u16) -> String {
+    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+}
+
+/// `POST url` with `headers` and `body`: HTTPS verified against the machine's root store as the
+/// AWS SDKs verify it, or plain HTTP for an endpoint override. The connection follows
+/// `--connect-to`; `connect` bounds DNS and TCP, `answer` the TLS handshake and the reply.
+pub async fn post(
+    url: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+    connect_to: &[ConnectTo],
+    connect: Duration,
+    answer: Duration,
+    max_body: usize,
+) -> Result<Reply, HttpFailure> {
+    let parts = split_url(url)?;
+    let addr = dial_address(&parts.host, parts.port);
+    let started = Instant::now();
+    let tcp =
+        crate::net::connect(connect_to, &parts.host, parts.port, connect).await.map_err(|e| match e {
+            TcpFailure::Timeout(d) => {
+                HttpFailure::ConnectTimeout { addr: addr.clone(), secs: d.as_secs_f64() }
+            }
+            other => HttpFailure::Connect { addr: addr.clone(), reason: other.to_string() },
+        })?;
+    let mut request = Request::post(parts.path.as_str())
+        .header("Host", parts.authority.as_str())
+        .header("User-Agent", crate::USER_AGENT);
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    let request = request.body(Full::new(body)).map_err(|e| HttpFailure::Url(e.to_string()))?;
+    let attempt = async {
+        if parts.https {
+            let recorder = Recorder::default();
+            let config = client_config(Some(native_roots()), &recorder)
+                .map_err(|reason| HttpFailure::Tls { addr: addr.clone(), reason })?;
+            let name =
+                ServerName::try_from(parts.host.clone()).map_err(|_| HttpFailure::Url(url.to_owned()))?;
+            let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+                .connect(name, tcp)
+                .await
+                .map_err(|e| HttpFailure::Tls { addr: addr.clone(), reason: e.to_string() })?;
+            exchange(tls, request, max_body).await
+        } else {
+            exchange(tcp, request, max_body).await
+        }
+        .map_err(|reason| HttpFailure::Protocol { addr: addr.clone(), reason })
+    };
+    match tokio::time::timeout(answer, attempt).await {
+        Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: answer.as_secs_f64() }),
+        Ok(Err(failure)) => Err(failure),
         Ok(Ok((status, body))) => Ok(Reply { status, body, took: started.elapsed() }),
     }
 }
@@ -129,13 +226,21 @@ mod tests {
 
     #[test]
     fn urls_split_into_dial_address_host_and_path() {
+        let u = split_url("http://169.254.170.23/v1/credentials").unwrap();
         assert_eq!(
-            split_url("http://169.254.170.23/v1/credentials").unwrap(),
-            ("169.254.170.23:80".into(), "169.254.170.23".into(), "/v1/credentials".into())
+            (u.host.as_str(), u.port, u.authority.as_str(), u.path.as_str()),
+            ("169.254.170.23", 80, "169.254.170.23", "/v1/credentials")
         );
-        assert_eq!(split_url("http://[fd00:ec2::23]/v1").unwrap().0, "[fd00:ec2::23]:80");
-        assert_eq!(split_url("http://127.0.0.1:9/x").unwrap().0, "127.0.0.1:9");
-        assert!(split_url("https://x/").is_err());
-        assert!(split_url("http:///x").is_err());
+        let u = split_url("http://[fd00:ec2::23]/v1").unwrap();
+        assert_eq!(
+            (dial_address(&u.host, u.port), u.authority.as_str()),
+            ("[fd00:ec2::23]:80".into(), "[fd00:ec2::23]")
+        );
+        assert_eq!(split_url("http://127.0.0.1:9/x").unwrap().port, 9);
+        let u = split_url("https://ec2.eu-west-1.amazonaws.com").unwrap();
+        assert_eq!((u.https, u.port, u.path.as_str()), (true, 443, "/"));
+        for bad in ["ftp://x/", "http:///x", "http://h:port/", "https://[::1/", "x"] {
+            assert!(split_url(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -79,6 +79,64 @@ fn bracket(host: &str) -> String {
     if host.contains(':') { format!("[{host}]") } else { host.to_owned() }
 }
 
+/// A place to connect to: from a URL (`https://host[:port][/path]`, or `http://` for an
+/// endpoint override) or from `host:port`, IPv6 addresses in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The host name or address, without brackets.
+    pub host: String,
+    /// The port (a URL's scheme's default when it names none).
+    pub port: u16,
+    /// Whether it speaks HTTPS (an `https://` URL, or port 443).
+    pub https: bool,
+}
+
+/// An address that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is neither a URL (https://host[:port]) nor HOST:PORT")]
+pub struct AddressError(String);
+
+impl FromStr for Address {
+    type Err = AddressError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || AddressError(text.to_owned());
+        let (scheme, rest) = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (Some(true), rest),
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (Some(false), rest),
+            Some(_) => return Err(bad()),
+            None => (None, text),
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if scheme.is_none() && authority.len() != rest.len() {
+            return Err(bad());
+        }
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => {
+                let (host, after) = v6.split_once(']').ok_or_else(bad)?;
+                (
+                    host,
+                    after.strip_prefix(':').map(Some).or(after.is_empty().then_some(None)).ok_or_else(bad)?,
+                )
+            }
+            None => match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            },
+        };
+        let port = match (port, scheme) {
+            (Some(p), _) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
+            (None, Some(true)) => 443,
+            (None, Some(false)) => 80,
+            (None, None) => return Err(bad()),
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        Ok(Address { host: host.to_owned(), port, https: scheme.unwrap_or(port == 443) })
+    }
+}
+
 /// Where a connection to `host:port` really goes under `rules`: the first rule that matches,
 /// else the address itself.
 pub fn route(rules: &[ConnectTo], host: &str, port: u16) -> (String, u16) {
@@ -179,6 +237,33 @@ pub fn sort_io_error(e: &io::Error, waited: Duration) -> TcpFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_parse_from_urls_and_host_port() {
+        let a = |t: &str| t.parse::<Address>().map(|a| (a.host, a.port, a.https));
+        assert_eq!(
+            a("https://redshift-data.us-west-1.amazonaws.com"),
+            Ok(("redshift-data.us-west-1.amazonaws.com".into(), 443, true))
+        );
+        assert_eq!(a("http://127.0.0.1:4566/"), Ok(("127.0.0.1".into(), 4566, false)));
+        assert_eq!(a("https://[::1]:8443/x?y"), Ok(("::1".into(), 8443, true)));
+        assert_eq!(a("logs.internal:443"), Ok(("logs.internal".into(), 443, true)));
+        assert_eq!(a("db.internal:5432"), Ok(("db.internal".into(), 5432, false)));
+        assert_eq!(a("[fd00::5]:5439"), Ok(("fd00::5".into(), 5439, false)));
+        for bad in [
+            "not a url",
+            "https://host:notaport",
+            "db.internal",
+            "ftp://x",
+            "host:0",
+            "https://",
+            "[::1",
+            "h:1/x",
+            "https://[::1]x",
+        ] {
+            assert!(a(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn rules_parse_route_and_print() {

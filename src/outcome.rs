@@ -191,6 +191,10 @@ codes! {
     TcpUnreachable => "tcp-unreachable",
     /// TCP opens, but TLS does not complete.
     TlsHandshakeFailed => "tls-handshake-failed",
+    /// The destination's security groups admit this pod on the port from no source.
+    SgNoInboundRule => "sg-no-inbound-rule",
+    /// Only the EKS cluster security group is admitted, which pod traffic may not carry.
+    SgAllowsClusterSgOnly => "sg-allows-cluster-sg-only",
     /// No Redshift cluster (or Serverless workgroup) has the configured id.
     ClusterNotFound => "cluster-not-found",
     /// The configured cluster id names a Serverless workgroup.

@@ -35,6 +35,13 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
+/// The machine's root store, as the SDK's HTTPS client loads it (`SSL_CERT_FILE` included).
+pub fn native_roots() -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    roots
+}
+
 /// A client configuration: verifying against `roots`, or (`roots == None`) only encrypting.
 pub fn client_config(roots: Option<RootCertStore>, recorder: &Recorder) -> Result<ClientConfig, String> {
     let provider = provider();

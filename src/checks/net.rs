@@ -9,6 +9,8 @@
 //! later.
 
 pub mod dns;
+pub mod rules;
+pub mod security_groups;
 pub mod tcp;
 pub mod tls;
 
@@ -20,6 +22,7 @@ use crate::checks::identity::BaseCredentials;
 use crate::checks::{rds, redshift};
 use crate::config::{Connector, ConnectorKind};
 use crate::engine::Ctx;
+use crate::net::Address;
 use crate::outcome::Facts;
 
 /// One place a connector's path connects to.
@@ -36,6 +39,11 @@ pub struct Destination {
     /// Whether the connector needs it; a destination it does not need is probed for
     /// information only (a Data API connector never opens the cluster's port).
     pub needed: bool,
+    /// Whether it is a database in the VPC (an RDS endpoint, a Redshift cluster's port), which
+    /// security groups guard; AWS's HTTPS endpoints are not.
+    pub database: bool,
+    /// The database's VPC security groups, as AWS described them.
+    pub security_groups: Vec<String>,
 }
 
 impl Destination {
@@ -43,43 +51,45 @@ impl Destination {
     pub fn address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
-}
 
-/// A destination from an endpoint URL (`https://host[:port]`, or an `http://` override).
-fn from_url(what: &str, url: &str) -> Option<Destination> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let https = scheme.eq_ignore_ascii_case("https");
-    let default = if https { 443 } else { 80 };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || p.parse::<u16>().is_ok() => {
-            (h.trim_start_matches('[').trim_end_matches(']'), p.parse().ok()?)
+    fn new(what: impl Into<String>, address: Address) -> Self {
+        Destination {
+            what: what.into(),
+            host: address.host,
+            port: address.port,
+            https: address.https,
+            needed: true,
+            database: false,
+            security_groups: Vec::new(),
         }
-        _ => (authority.trim_start_matches('[').trim_end_matches(']'), default),
-    };
-    (!host.is_empty()).then(|| Destination {
-        what: what.to_owned(),
-        host: host.to_owned(),
-        port,
-        https,
-        needed: true,
-    })
+    }
+
+    /// A destination from an endpoint URL (`https://host[:port]`, or an `http://` override).
+    fn from_url(what: &str, url: &str) -> Option<Self> {
+        let address: Address = url.parse().ok()?;
+        url.contains("://").then(|| Destination::new(what, address))
+    }
 }
 
 /// Every destination `conn`'s path needs, from its configuration and what the link's first
-/// check found.
+/// check found: STS (every connector's hop goes through it, regional or global as the pod's SDK
+/// chooses), then what the connector's kind reaches, then the connector's own `endpoints`.
 pub fn destinations(ctx: &Ctx, conn: &Connector) -> Vec<Destination> {
     let region = ResolvedRegion::resolve(&ctx.world, &ctx.config).name;
-    let mut out = Vec::new();
+    let sts = crate::aws::region::sts_endpoint(&ctx.world, &region);
+    let mut out: Vec<Destination> =
+        Destination::from_url(&format!("STS ({} endpoint)", sts.kind), &sts.url).into_iter().collect();
     match conn.kind {
         ConnectorKind::Rds => {
             if let Some(t) = rds::target(ctx, conn) {
+                let groups = t.described.map(|d| d.security_groups).unwrap_or_default();
                 out.push(Destination {
-                    what: "the database endpoint".into(),
-                    host: t.host,
-                    port: t.port,
-                    https: false,
-                    needed: true,
+                    database: true,
+                    security_groups: groups,
+                    ..Destination::new(
+                        "the database endpoint",
+                        Address { host: t.host, port: t.port, https: false },
+                    )
                 });
             }
         }
@@ -88,28 +98,33 @@ pub fn destinations(ctx: &Ctx, conn: &Connector) -> Vec<Destination> {
             if !jdbc {
                 let url =
                     crate::aws::region::endpoint(&ctx.world, "REDSHIFT_DATA", "redshift-data", &region).url;
-                out.extend(from_url("the Redshift Data API", &url));
+                out.extend(Destination::from_url("the Redshift Data API", &url));
             }
             let found = ctx.board.get::<redshift::Found>(Some(&conn.name));
-            if let Some((host, port)) = found.and_then(|f| f.endpoint.clone()) {
+            if let Some(found) = found
+                && let Some((host, port)) = found.endpoint.clone()
+            {
+                let what = if jdbc {
+                    "the cluster's database port"
+                } else {
+                    "the cluster's database port (not used by the Data API)"
+                };
                 out.push(Destination {
-                    what: if jdbc {
-                        "the cluster's database port".into()
-                    } else {
-                        "the cluster's database port (not used by the Data API)".into()
-                    },
-                    host,
-                    port,
-                    https: false,
+                    database: true,
                     needed: jdbc,
+                    security_groups: found.security_groups.clone(),
+                    ..Destination::new(what, Address { host, port, https: false })
                 });
             }
         }
         ConnectorKind::Secret => {
             let url =
                 crate::aws::region::endpoint(&ctx.world, "SECRETS_MANAGER", "secretsmanager", &region).url;
-            out.extend(from_url("Secrets Manager", &url));
+            out.extend(Destination::from_url("Secrets Manager", &url));
         }
+    }
+    for extra in &conn.target.endpoints {
+        out.push(Destination::new("a configured endpoint", extra.clone()));
     }
     out
 }
@@ -138,14 +153,12 @@ mod tests {
 
     #[test]
     fn endpoint_urls_become_destinations() {
-        let d = from_url("x", "https://redshift-data.us-west-1.amazonaws.com").unwrap();
+        let d = Destination::from_url("x", "https://redshift-data.us-west-1.amazonaws.com").unwrap();
         assert_eq!((d.host.as_str(), d.port, d.https), ("redshift-data.us-west-1.amazonaws.com", 443, true));
-        let d = from_url("x", "http://127.0.0.1:4566/").unwrap();
+        let d = Destination::from_url("x", "http://127.0.0.1:4566/").unwrap();
         assert_eq!((d.host.as_str(), d.port, d.https), ("127.0.0.1", 4566, false));
-        let d = from_url("x", "https://[::1]:8443").unwrap();
-        assert_eq!((d.host.as_str(), d.port), ("::1", 8443));
-        assert_eq!(from_url("x", "not a url"), None);
-        assert_eq!(from_url("x", "https://host:notaport"), None);
+        assert_eq!(Destination::from_url("x", "not a url"), None);
+        assert_eq!(Destination::from_url("x", "host:443"), None, "an endpoint setting is a URL");
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Database {
     pub port: u16,
     /// The resource id in `rds-db:connect` ARNs.
     pub resource_id: String,
+    /// Its VPC security groups, for the network link's rule analysis.
+    pub security_groups: Vec<String>,
 }
 
 /// Where the login goes: the described endpoint, else the configured host.

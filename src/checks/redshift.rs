@@ -91,6 +91,8 @@ pub struct Found {
     pub status: String,
     /// Its endpoint address and port (for the network checks; JDBC connectors connect there).
     pub endpoint: Option<(String, u16)>,
+    /// Its VPC security groups, for the network link's rule analysis.
+    pub security_groups: Vec<String>,
 }
 
 /// The database user the credentials map to, as `redshift.credentials` (and then

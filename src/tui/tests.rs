@@ -250,6 +250,16 @@ impl Script {
             self.finished(&format!("net.dns[{connector}]"), Outcome::pass("Resolved in 2 ms."), 2);
             self.finished(&format!("net.tcp[{connector}]"), Outcome::pass("Every destination is open."), 3);
         }
+        self.finished(
+            "net.security_groups[warehouse]",
+            Outcome::not_applicable("warehouse reaches only HTTPS endpoints."),
+            0,
+        );
+        self.finished(
+            "net.security_groups[app-db]",
+            Outcome::pass("sg-0db admits this pod on 5432 (from sg-0nodes)."),
+            40,
+        );
         self.finished("net.tls[warehouse]", Outcome::pass("TLS 1.3 with the Redshift Data API."), 21);
         self.finished("net.tls[app-db]", Outcome::not_applicable("app-db has no HTTPS destination."), 0);
         self.done();
@@ -298,7 +308,7 @@ impl Script {
         for check in ["redshift.query", "redshift.grants", "redshift.catalog"] {
             self.finished(&format!("{check}[warehouse]"), Outcome::pass("The statement ran."), 300);
         }
-        for check in ["net.dns", "net.tcp", "net.tls"] {
+        for check in ["net.dns", "net.security_groups", "net.tcp", "net.tls"] {
             self.finished(&format!("{check}[warehouse]"), Outcome::pass("Reachable."), 3);
             self.blocked(&format!("{check}[app-db]"), "chain.assume[app-db]");
         }
@@ -440,7 +450,7 @@ fn all_passed() {
     s.all_pass();
     assert!(!s.app.is_running());
     assert_eq!(s.app.selected, 0, "with nothing wrong, the selection stays at the top");
-    assert_eq!(s.app.summary().line(), "✔ 24 passed · – 4 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 25 passed · – 5 skipped");
     s.assert_screens("all_passed");
 }
 
@@ -449,7 +459,7 @@ fn a_finished_run_selects_its_first_problem_and_shows_its_remedy() {
     let mut s = Script::new();
     s.mixed();
     assert_eq!(s.app.selected_key(), Some(s.key("chain.assume[app-db]")));
-    assert_eq!(s.app.summary().line(), "✔ 13 passed · ▲ 1 warned · ✖ 2 failed · – 12 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 14 passed · ▲ 1 warned · ✖ 2 failed · – 13 skipped");
     s.assert_screens("failures_first_problem");
 }
 
@@ -603,6 +613,7 @@ fn r_reruns_the_selected_check_and_what_depends_on_it() {
         "rds.connect[app-db]",
         "rds.grant[app-db]",
         "net.dns[app-db]",
+        "net.security_groups[app-db]",
         "net.tcp[app-db]",
         "net.tls[app-db]",
     ]
@@ -610,8 +621,12 @@ fn r_reruns_the_selected_check_and_what_depends_on_it() {
     .map(|k| s.key(k))
     .collect();
     assert_eq!(commands, vec![Command::Run { generation: 2, only: Some(expected.clone()) }]);
-    assert_eq!(s.app.message.as_deref(), Some("Re-running 11 check(s)."));
-    assert_eq!(s.app.results.len(), s.plan.checks.len() - 11, "the other checks keep their results");
+    assert_eq!(s.app.message.as_deref(), Some("Re-running 12 check(s)."));
+    assert_eq!(
+        s.app.results.len(),
+        s.plan.checks.len() - expected.len(),
+        "the other checks keep their results"
+    );
     assert!(s.app.results.keys().all(|k| !expected.contains(k)));
 }
 

@@ -13,13 +13,14 @@ use crate::support::{
     run_with,
 };
 
-const NET: [&str; 3] = ["net.dns", "net.tcp", "net.tls"];
+const NET: [&str; 4] = ["net.dns", "net.security_groups", "net.tcp", "net.tls"];
 
 #[test]
 fn healthy_destinations_pass_and_an_unused_cluster_port_is_only_information() {
     let lab = Lab::start(edited_scenario("healthy-full-chain", &[])).unwrap();
     let run = doctor_in(&lab, &["--json"]);
-    let verdicts = [("pass", None), ("pass", None), ("skip", None)];
+    // No security group is described for either destination: the rules are not judged.
+    let verdicts = [("pass", None), ("skip", None), ("pass", None), ("skip", None)];
     for connector in ["warehouse", "app-db"] {
         let expected =
             Expected { row: "healthy", connector, checks: &NET, verdicts: &verdicts, exit: 0, says: &[] };
@@ -60,7 +61,7 @@ fn a_refused_port_and_a_silent_tls_endpoint_are_named() {
     drop(closed);
     let rule = format!("{address}:{port}:127.0.0.1:{closed_port}");
     let run = doctor_in(&lab, &["--json", "--connect-to", &rule]);
-    let verdicts = [("pass", None), ("fail", Some("tcp-refused")), ("skip", None)];
+    let verdicts = [("pass", None), ("skip", None), ("fail", Some("tcp-refused")), ("skip", None)];
     let expected = Expected {
         row: "refused",
         connector: "app-db",
@@ -94,43 +95,78 @@ fn a_refused_port_and_a_silent_tls_endpoint_are_named() {
 /// One fault made real in a namespace, and what the RDS connector's network checks must say.
 struct Fault {
     name: &'static str,
-    /// Appended to the scenario.
+    /// Edits of the scenario, then text appended to it.
+    edits: &'static [(&'static str, &'static str)],
     scenario_tail: &'static str,
     /// Applied to the namespace once the lab serves in it.
     apply: fn(&Netns),
-    /// `(status, code)` of net.dns and net.tcp.
-    verdicts: [(&'static str, Option<&'static str>); 2],
+    /// `(status, code)` of `net.dns`, `net.security_groups` and `net.tcp`.
+    verdicts: [(&'static str, Option<&'static str>); 3],
+    /// What the first check with a code says, and what net.tcp says.
     says: &'static [&'static str],
+    tcp_says: &'static [&'static str],
 }
+
+/// The edit that takes the node group's rule out of the database's security group.
+const NO_RULE: (&str, &str) = (
+    "groups = [\"sg-0c0de0000000000b1\"]\ndescription = \"vcluster-prod nodes\"",
+    "cidrs = [\"10.9.0.0/16\"]",
+);
 
 const FAULTS: &[Fault] = &[
     Fault {
         name: "a security group drops the SYN",
+        edits: &[],
         scenario_tail: "",
         apply: |ns| ns.drop_tcp(5432),
-        verdicts: [("pass", None), ("fail", Some("tcp-timeout"))],
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-timeout"))],
         says: &["nothing answered within 3.0 s", "authorize-security-group-ingress", "--port 5432"],
+        tcp_says: &[],
+    },
+    Fault {
+        name: "the database's security group has no rule for the pod, and drops its SYN",
+        edits: &[NO_RULE],
+        scenario_tail: "",
+        apply: |ns| ns.drop_tcp(5432),
+        verdicts: [("pass", None), ("fail", Some("sg-no-inbound-rule")), ("fail", Some("tcp-timeout"))],
+        says: &[
+            "sg-0a1b2c3d4e5f60718 admits 5432 only from 10.9.0.0/16",
+            "eni-0a0de0000000000a1 (10.0.3.7) carries sg-0c0de0000000000b1",
+            "time out (net.tcp)",
+            "--group-id sg-0a1b2c3d4e5f60718 --protocol tcp --port 5432 --source-group sg-0c0de0000000000b1",
+        ],
+        tcp_says: &[
+            "nothing answered within 3.0 s",
+            "net.security_groups shows why: sg-0a1b2c3d4e5f60718 admits 5432 only from 10.9.0.0/16",
+            "--group-id sg-0a1b2c3d4e5f60718 --protocol tcp --port 5432 --source-group sg-0c0de0000000000b1",
+        ],
     },
     Fault {
         name: "nothing listens",
+        edits: &[],
         scenario_tail: "",
         apply: |ns| ns.reject_tcp(5432),
-        verdicts: [("pass", None), ("fail", Some("tcp-refused"))],
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-refused"))],
         says: &["nothing listens"],
+        tcp_says: &[],
     },
     Fault {
         name: "no route to the host",
+        edits: &[],
         scenario_tail: "",
         apply: |ns| ns.unreachable_tcp(5432),
-        verdicts: [("pass", None), ("fail", Some("tcp-unreachable"))],
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-unreachable"))],
         says: &["no route to the host", "route tables"],
+        tcp_says: &[],
     },
     Fault {
         name: "the name is not in DNS",
+        edits: &[],
         scenario_tail: "\n[dns]\nendpoints = false\n",
         apply: |_| {},
-        verdicts: [("fail", Some("dns-failed")), ("skip", None)],
+        verdicts: [("fail", Some("dns-failed")), ("skip", None), ("skip", None)],
         says: &["does not resolve from this pod", "getent hosts vcluster-db."],
+        tcp_says: &[],
     },
 ];
 
@@ -140,7 +176,12 @@ fn network_faults_made_in_a_namespace_are_named() {
     let base = std::fs::read_to_string(crate::support::scenario_dir().join("rds-lab-smoke.toml")).unwrap();
     for fault in FAULTS {
         let path = dir.path().join("world.toml");
-        std::fs::write(&path, format!("{base}{}", fault.scenario_tail)).unwrap();
+        let mut world = base.clone();
+        for (from, to) in fault.edits {
+            assert!(world.contains(from), "{}: the edit expects {from:?}", fault.name);
+            world = world.replacen(from, to, 1);
+        }
+        std::fs::write(&path, format!("{world}{}", fault.scenario_tail)).unwrap();
         let ns = Netns::new("net");
         let lab = ns.serve(&path);
         // Names go through the lab's DNS, as in a pod: no --connect-to shortcut.
@@ -154,7 +195,7 @@ fn network_faults_made_in_a_namespace_are_named() {
             ..Options::default()
         };
         let run = run_with(&env, &["--json"], &options);
-        let verdicts = [fault.verdicts[0], fault.verdicts[1], ("skip", None)];
+        let verdicts = [fault.verdicts[0], fault.verdicts[1], fault.verdicts[2], ("skip", None)];
         let expected = Expected {
             row: fault.name,
             connector: "vcluster-db",
@@ -165,6 +206,10 @@ fn network_faults_made_in_a_namespace_are_named() {
         };
         let report = assert_link(&run, &expected);
         assert_remedies_filled(&report, &[]);
+        let tcp = connector_check(&report, "vcluster-db", "net.tcp").to_string();
+        for words in fault.tcp_says {
+            assert!(tcp.contains(words), "{}: net.tcp should say {words:?}: {tcp}", fault.name);
+        }
     }
 }
 
@@ -198,8 +243,115 @@ fn with_every_endpoint_blackholed_the_run_ends_within_its_deadline() {
     eprintln!("every endpoint blackholed: the run took {:?} (deadline {deadline} s)", run.took);
     assert_eq!(run.code, 1);
     let rows = report["checks"].as_array().unwrap();
-    // Identity 5, chain 4, RDS 4, network 3: every one reported, run or not.
-    assert_eq!(rows.len(), 16, "{report:#}");
+    // Identity 5, chain 4, RDS 4, network 4: every one reported, run or not.
+    assert_eq!(rows.len(), 17, "{report:#}");
     let agent = rows.iter().find(|c| c["id"] == "identity.agent").unwrap();
     assert_eq!(agent["code"], "agent-unreachable", "{agent:#}");
+}
+
+/// One security-group world around the healthy vCluster database, and what
+/// `net.security_groups` must say of it.
+struct Rules {
+    name: &'static str,
+    edits: &'static [(&'static str, &'static str)],
+    verdict: (&'static str, Option<&'static str>),
+    exit: i32,
+    says: &'static [&'static str],
+}
+
+/// The edit that leaves only the EKS cluster security group admitted.
+const CLUSTER_ONLY: (&str, &str) = (
+    "groups = [\"sg-0c0de0000000000b1\"]\ndescription = \"vcluster-prod nodes\"",
+    "groups = [\"sg-0e45c1a5c0000c1a5\"]",
+);
+
+const RULES: &[Rules] = &[
+    Rules {
+        name: "the node group is admitted",
+        edits: &[],
+        verdict: ("pass", None),
+        exit: 0,
+        says: &["sg-0a1b2c3d4e5f60718 admits this pod on 5432 (from sg-0c0de0000000000b1)"],
+    },
+    Rules {
+        name: "a CIDR holding the pod is admitted",
+        edits: &[(NO_RULE.0, "cidrs = [\"10.0.0.0/16\"]")],
+        verdict: ("pass", None),
+        exit: 0,
+        says: &["(from 10.0.0.0/16)"],
+    },
+    Rules {
+        name: "no rule admits the pod",
+        edits: &[NO_RULE],
+        verdict: ("fail", Some("sg-no-inbound-rule")),
+        exit: 1,
+        says: &[
+            "sg-0a1b2c3d4e5f60718 admits 5432 only from 10.9.0.0/16",
+            "aws ec2 authorize-security-group-ingress --group-id sg-0a1b2c3d4e5f60718 --protocol tcp --port 5432 --source-group sg-0c0de0000000000b1 --region us-west-1",
+        ],
+    },
+    Rules {
+        name: "only the cluster group, which this node's interface carries",
+        edits: &[CLUSTER_ONLY],
+        verdict: ("warn", Some("sg-allows-cluster-sg-only")),
+        exit: 0,
+        says: &[
+            "only from the EKS cluster security group sg-0e45c1a5c0000c1a5",
+            "--source-group sg-0c0de0000000000b1",
+        ],
+    },
+    Rules {
+        name: "only the cluster group, and the pod has security groups of its own",
+        edits: &[CLUSTER_ONLY, ("ip = \"10.0.3.7\"", "ip = \"10.0.4.21\"")],
+        verdict: ("fail", Some("sg-no-inbound-rule")),
+        exit: 1,
+        says: &[
+            "allows 5432 only from the EKS cluster security group sg-0e45c1a5c0000c1a5",
+            "eni-0b4a0c0000000b4a1 (10.0.4.21) carries sg-0b0d5000000000b0d",
+            "--source-group sg-0b0d5000000000b0d",
+        ],
+    },
+    Rules {
+        name: "the pod may not describe the network",
+        edits: &[(
+            "\"Action\": [\"ec2:DescribeNetworkInterfaces\", \"ec2:DescribeSecurityGroups\"]",
+            "\"Action\": [\"ec2:DescribeSecurityGroups\"]",
+        )],
+        verdict: ("skip", None),
+        exit: 0,
+        says: &[
+            "ec2:DescribeNetworkInterfaces is not allowed for arn:aws:sts::111122223333:assumed-role/vcluster-db/",
+        ],
+    },
+    Rules {
+        name: "no interface holds the pod's address",
+        edits: &[("ip = \"10.0.3.7\"", "ip = \"10.0.9.9\"")],
+        verdict: ("skip", None),
+        exit: 0,
+        says: &["No network interface in us-west-1 holds 10.0.9.9"],
+    },
+];
+
+#[test]
+fn security_groups_are_judged_for_the_pods_own_interface() {
+    for row in RULES {
+        let lab = Lab::start(edited_scenario("vcluster-rds-healthy", row.edits)).unwrap();
+        let run = doctor_in(&lab, &["--json"]);
+        assert_eq!(run.code, row.exit, "{}: exit code\n{}", row.name, run.stderr);
+        let report = run.report();
+        let check = connector_check(&report, "vcluster-db", "net.security_groups");
+        assert_eq!(
+            (check["status"].as_str(), check["code"].as_str()),
+            (Some(row.verdict.0), row.verdict.1),
+            "{}: {check:#}",
+            row.name
+        );
+        let text = check.to_string();
+        for words in row.says {
+            assert!(text.contains(words), "{}: should say {words:?}: {check:#}", row.name);
+        }
+        if row.verdict.1.is_some() {
+            assert_remedies_filled(&report, &[]);
+        }
+    }
 }

@@ -166,7 +166,7 @@ pub fn judge(
             );
             return (o.evidence(call.message(failure.to_string())), None);
         }
-        Err(failure @ HttpFailure::Protocol { .. }) => {
+        Err(failure @ (HttpFailure::Protocol { .. } | HttpFailure::Tls { .. })) => {
             let o = Outcome::fail(
                 Code::AgentError,
                 format!("The Pod Identity agent's answer is broken: {failure}."),

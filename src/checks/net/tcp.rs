@@ -11,9 +11,10 @@ use futures::future::{BoxFuture, join_all};
 use tokio::net::TcpStream;
 
 use super::dns::Resolved;
+use super::security_groups::explain_timeout;
 use super::{Destination, net_facts};
 use crate::checks::chain::{connector, or_return};
-use crate::engine::{Check, Ctx};
+use crate::engine::{Check, Ctx, Finished};
 use crate::net::{self, TcpFailure};
 use crate::outcome::{Code, Evidence, Outcome};
 
@@ -68,6 +69,11 @@ fn code_of(failure: &TcpFailure) -> Option<Code> {
 }
 
 impl Check for TcpCheck {
+    /// The rule analysis only informs the connection test: whatever it found, connect.
+    fn proceeds_despite(&self, prerequisite: &Finished, _ctx: &Ctx) -> bool {
+        prerequisite.key.id == "net.security_groups"
+    }
+
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
             let conn = or_return!(connector(ctx, &self.connector));
@@ -107,7 +113,15 @@ impl Check for TcpCheck {
                     facts.insert("target_host".into(), d.host.clone());
                     facts.insert("target_port".into(), d.port.to_string());
                     facts.insert("tcp_reason".into(), failure.to_string());
-                    let summary = format!("TCP to {} {}: {failure}.", d.what, d.address());
+                    if let Some(group) = d.security_groups.first() {
+                        facts.insert("destination_sg".into(), group.clone());
+                    }
+                    let mut summary = format!("TCP to {} {}: {failure}.", d.what, d.address());
+                    if let TcpFailure::Timeout(_) = failure
+                        && let Some(finding) = explain_timeout(ctx, &conn.name, &d.address(), &mut facts)
+                    {
+                        summary.push_str(&finding);
+                    }
                     match code_of(failure) {
                         Some(code) => Outcome::fail(code, summary),
                         None => Outcome::error(format!("{summary} connector-doctor cannot classify this.")),

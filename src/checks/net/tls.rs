@@ -17,7 +17,7 @@ use crate::checks::chain::{connector, or_return};
 use crate::engine::{Check, Ctx};
 use crate::outcome::{Code, Evidence, Outcome};
 use crate::postgres::x509;
-use crate::tls::{Recorder, client_config};
+use crate::tls::{Recorder, client_config, native_roots};
 
 /// Codes this check emits.
 pub const CODES: &[Code] = &[Code::TlsHandshakeFailed];
@@ -30,13 +30,6 @@ const HANDSHAKE_BUDGET: Duration = Duration::from_secs(5);
 pub struct TlsCheck {
     /// The connector's name.
     pub connector: String,
-}
-
-/// The machine's root store, as the SDK's HTTPS client loads it (`SSL_CERT_FILE` included).
-fn roots() -> RootCertStore {
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    roots
 }
 
 /// What a handshake with one destination showed.
@@ -97,7 +90,7 @@ impl Check for TlsCheck {
                     conn.name
                 ));
             }
-            let store = roots();
+            let store = native_roots();
             let shakes = join_all(https.into_iter().map(|d| shake(ctx, d, store.clone()))).await;
             let mut lines = Vec::new();
             let mut evidence = Vec::new();

@@ -15,6 +15,7 @@ use super::token::Token;
 use super::{DEFAULT_DATABASE, credentials, rds_facts};
 use crate::aws::clock;
 use crate::checks::chain::{connector, explain, or_return};
+use crate::checks::net::security_groups::explain_timeout;
 use crate::config::{Connector, SslMode};
 use crate::engine::{Check, Ctx};
 use crate::net::TcpFailure;
@@ -222,7 +223,20 @@ async fn refused(
                     return Outcome::error(format!("TCP to {at} failed: {why}")).facts(&facts);
                 }
             };
-            Outcome::fail(code, format!("TCP to {at}: {tcp}.")).facts(&facts)
+            let mut summary = format!("TCP to {at}: {tcp}.");
+            if code == Code::TcpTimeout {
+                // The network link judged the security groups by the time a connection times
+                // out (it takes milliseconds; the timeout, seconds).
+                if let Some(group) =
+                    super::target(ctx, conn).and_then(|t| t.described?.security_groups.first().cloned())
+                {
+                    facts.insert("destination_sg".into(), group);
+                }
+                if let Some(finding) = explain_timeout(ctx, &conn.name, &at, &mut facts) {
+                    summary.push_str(&finding);
+                }
+            }
+            Outcome::fail(code, summary).facts(&facts)
         }
         LoginFailure::Tls { reason, verification: true, certificate } => {
             facts.insert("tls_reason".into(), reason.clone());

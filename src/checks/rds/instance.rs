@@ -33,7 +33,6 @@ struct Found {
     iam_auth: bool,
     status: String,
     engine: String,
-    security_groups: Vec<String>,
 }
 
 impl Check for InstanceCheck {
@@ -103,8 +102,8 @@ fn judge(ctx: &Ctx, connector: &str, f: Found, facts: Facts) -> Outcome {
     facts.insert("db_resource_id".into(), d.resource_id.clone());
     facts.insert("db_status".into(), f.status.clone());
     facts.insert("db_engine".into(), f.engine.clone());
-    if !f.security_groups.is_empty() {
-        facts.insert("db_security_groups".into(), f.security_groups.join(", "));
+    if !d.security_groups.is_empty() {
+        facts.insert("db_security_groups".into(), d.security_groups.join(", "));
     }
     if !f.engine.to_ascii_lowercase().contains("postgres") {
         return Outcome::not_applicable(format!(
@@ -206,15 +205,15 @@ async fn describe(
                             .and_then(|p| u16::try_from(p).ok())
                             .unwrap_or(DEFAULT_PORT),
                         resource_id: i.dbi_resource_id().unwrap_or_default().to_owned(),
+                        security_groups: i
+                            .vpc_security_groups()
+                            .iter()
+                            .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+                            .collect(),
                     },
                     iam_auth: i.iam_database_authentication_enabled().unwrap_or(false),
                     status: i.db_instance_status().unwrap_or("unknown").to_owned(),
                     engine: i.engine().unwrap_or("unknown").to_owned(),
-                    security_groups: i
-                        .vpc_security_groups()
-                        .iter()
-                        .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
-                        .collect(),
                 })),
                 Err(e) => not_found(CallFailure::from_sdk(&e), "DBInstanceNotFound"),
             };
@@ -231,15 +230,15 @@ async fn describe(
                         endpoint: c.endpoint().unwrap_or_default().to_owned(),
                         port: c.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(DEFAULT_PORT),
                         resource_id: c.db_cluster_resource_id().unwrap_or_default().to_owned(),
+                        security_groups: c
+                            .vpc_security_groups()
+                            .iter()
+                            .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+                            .collect(),
                     },
                     iam_auth: c.iam_database_authentication_enabled().unwrap_or(false),
                     status: c.status().unwrap_or("unknown").to_owned(),
                     engine: c.engine().unwrap_or("unknown").to_owned(),
-                    security_groups: c
-                        .vpc_security_groups()
-                        .iter()
-                        .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
-                        .collect(),
                 })),
                 Err(e) => not_found(CallFailure::from_sdk(&e), "DBClusterNotFoundFault"),
             };
@@ -263,6 +262,7 @@ async fn describe(
                             port,
                             // The resource id is the last part of the proxy's ARN (`prx-…`).
                             resource_id: arn.rsplit(':').next().unwrap_or_default().to_owned(),
+                            security_groups: p.vpc_security_group_ids().to_vec(),
                         },
                         // End-to-end IAM proxies say so in DefaultAuthScheme and carry no Auth entries.
                         iam_auth: p.default_auth_scheme().is_some_and(|s| s.eq_ignore_ascii_case("IAM_AUTH"))
@@ -271,7 +271,6 @@ async fn describe(
                             }),
                         status: p.status().map_or("unknown", |s| s.as_str()).to_owned(),
                         engine: p.engine_family().unwrap_or("unknown").to_owned(),
-                        security_groups: p.vpc_security_group_ids().to_vec(),
                     }
                 })),
                 Err(e) => not_found(CallFailure::from_sdk(&e), "DBProxyNotFoundFault"),

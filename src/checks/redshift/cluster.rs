@@ -169,7 +169,8 @@ fn judge(ctx: &Ctx, conn: &Connector, warehouse: Warehouse<'_>, d: Described, fa
         .and_then(|p| u16::try_from(p).ok())
         .filter(|_| !d.endpoint.is_empty())
         .map(|p| (d.endpoint, p));
-    ctx.board.put(Some(&conn.name), Found { arn: d.arn, status: d.status, endpoint });
+    let security_groups = d.security_groups;
+    ctx.board.put(Some(&conn.name), Found { arn: d.arn, status: d.status, endpoint, security_groups });
     Outcome::pass(summary).facts(&facts)
 }
 
