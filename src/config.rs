@@ -587,6 +587,21 @@ database = "postgres"
 
         let e = parse("region = [\n").unwrap_err();
         assert!(e.location.starts_with("cd.toml:"), "{}", e.location);
+
+        let connector = "[[connector]]\nname = \"s\"\nkind = \"secret\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\nsecret_id = \"s\"\n";
+        let c = parse(&format!(
+            "{connector}endpoints = [\"https://logs.example.com\", \"cache.internal:6379\"]\n"
+        ))
+        .unwrap();
+        let ports: Vec<u16> = c.connectors[0].target.endpoints.iter().map(|a| a.port).collect();
+        assert_eq!(ports, [443, 6379]);
+        let e = parse(&format!("{connector}endpoints = [\"cache.internal\"]\n")).unwrap_err();
+        assert_eq!(e.location, "cd.toml:6:14");
+        assert!(
+            e.message.starts_with("connector.endpoints: \"cache.internal\" is neither a URL"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

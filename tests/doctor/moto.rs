@@ -194,6 +194,105 @@ cases! {
     },
 }
 
+/// The two EC2 reads the network link signs by hand, against moto with its authentication on:
+/// moto verifies the signature with a key it issued and authorizes the calls by the user's
+/// policy, and what the doctor reads of its replies (an interface by its address, a
+/// group's inbound rules from a group and a CIDR) is what moto was told. The rule judge then
+/// admits the interface's group, as EC2 would.
+#[test]
+fn ec2_reads_agree_with_moto() {
+    use connector_doctor::aws::ec2::Ec2;
+    use connector_doctor::checks::net::rules::{Pod as Judged, Verdict, judge};
+
+    let dir = tempfile::Builder::new().prefix("connector-moto-ec2-").tempdir().unwrap();
+    let moto = Moto::start(venv(), dir.path());
+    let account = "123456789012";
+    let ec2 =
+        |action: &str, params: &[(&str, &str)]| moto.query("ec2", "2016-11-15", account, action, params);
+    let db = element(
+        &ec2("CreateSecurityGroup", &[("GroupName", "app-db"), ("GroupDescription", "db")]),
+        "groupId",
+    );
+    let nodes = element(
+        &ec2("CreateSecurityGroup", &[("GroupName", "nodes"), ("GroupDescription", "nodes")]),
+        "groupId",
+    );
+    ec2(
+        "AuthorizeSecurityGroupIngress",
+        &[
+            ("GroupId", &db),
+            ("IpPermissions.1.IpProtocol", "tcp"),
+            ("IpPermissions.1.FromPort", "5432"),
+            ("IpPermissions.1.ToPort", "5432"),
+            ("IpPermissions.1.Groups.1.GroupId", &nodes),
+            ("IpPermissions.1.IpRanges.1.CidrIp", "10.9.0.0/16"),
+        ],
+    );
+    let subnets = ec2("DescribeSubnets", &[]);
+    let subnet = element(&subnets, "subnetId");
+    let cidr = element(&subnets, "cidrBlock");
+    let prefix = cidr.rsplit_once('.').unwrap().0.to_owned();
+    // moto's address filter matches an interface's primary address (a pod with its own branch
+    // interface); secondary addresses are the lab's to prove.
+    let pod_ip = format!("{prefix}.17");
+    let eni = element(
+        &ec2(
+            "CreateNetworkInterface",
+            &[("SubnetId", &subnet), ("PrivateIpAddress", &pod_ip), ("SecurityGroupId.1", &nodes)],
+        ),
+        "networkInterfaceId",
+    );
+    moto.iam(account, "CreateUser", &[("UserName", "net-reader")]);
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeNetworkInterfaces","ec2:DescribeSecurityGroups"],"Resource":"*"}]}"#;
+    moto.iam(
+        account,
+        "PutUserPolicy",
+        &[("UserName", "net-reader"), ("PolicyName", "ReadTheNetwork"), ("PolicyDocument", policy)],
+    );
+    let key = moto.iam(account, "CreateAccessKey", &[("UserName", "net-reader")]);
+    let credentials = aws_credential_types::Credentials::new(
+        element(&key, "AccessKeyId"),
+        element(&key, "SecretAccessKey"),
+        None,
+        None,
+        "moto",
+    );
+    moto.authenticate();
+
+    let world = connector_doctor::world::World::with_env(
+        [("AWS_ENDPOINT_URL_EC2", moto.url.as_str())],
+        std::sync::Arc::new(connector_doctor::world::SystemClock),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = Ec2::new(&world, &[], "us-east-1", credentials.clone(), Duration::from_secs(10));
+    let interfaces = runtime.block_on(client.interfaces_holding(pod_ip.parse().unwrap())).unwrap();
+    assert_eq!(interfaces.len(), 1, "{interfaces:?}");
+    assert_eq!(interfaces[0].id, eni);
+    assert_eq!(interfaces[0].groups, [(nodes.clone(), "nodes".to_owned())]);
+    let groups = runtime.block_on(client.security_groups(std::slice::from_ref(&db))).unwrap();
+    assert_eq!(groups.len(), 1);
+    let rule = &groups[0].inbound[0];
+    assert_eq!((rule.protocol.as_str(), rule.from_port, rule.to_port), ("tcp", Some(5432), Some(5432)));
+    assert_eq!(rule.groups, std::slice::from_ref(&nodes));
+    assert_eq!(rule.cidrs, ["10.9.0.0/16"]);
+    let pod = Judged { ip: pod_ip.parse().unwrap(), groups: vec![nodes.clone()] };
+    assert_eq!(
+        judge(&pod, 5432, &groups, &std::collections::BTreeMap::new()),
+        Verdict::Admitted { group: db.clone(), source: nodes }
+    );
+
+    // A key moto never issued is refused in EC2's words, which the check reads as a failure to
+    // classify rather than a verdict on the rules.
+    let stranger = aws_credential_types::Credentials::new("AKIANOTISSUED0000000", "x", None, None, "moto");
+    let client = Ec2::new(&world, &[], "us-east-1", stranger, Duration::from_secs(10));
+    match runtime.block_on(client.security_groups(&[db])) {
+        Err(connector_doctor::aws::CallFailure::Service { code, .. }) => {
+            assert!(code == "AuthFailure" || code == "InvalidClientTokenId", "{code}");
+        }
+        other => panic!("a key moto never issued: {other:?}"),
+    }
+}
+
 /// Runs `case` against the lab and against moto and compares the verdicts.
 fn conform(name: &str, case: &Case) {
     let started = Instant::now();
@@ -540,22 +639,35 @@ impl Moto {
 
     /// One IAM call (awsQuery) in `account`; panics unless moto answers 200.
     fn iam(&self, account: &str, action: &str, params: &[(&str, &str)]) -> String {
-        let mut form = format!("Action={action}&Version=2010-05-08");
+        self.query("iam", "2010-05-08", account, action, params)
+    }
+
+    /// One query-protocol call to `service` in `account` (unsigned: authentication is still
+    /// off while the world is arranged); panics unless moto answers 200.
+    fn query(
+        &self,
+        service: &str,
+        version: &str,
+        account: &str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> String {
+        let mut form = format!("Action={action}&Version={version}");
         for (k, v) in params {
             let _ = write!(form, "&{}={}", encode(k), encode(v));
         }
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIAMOTOSETUP0000000/20261121/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        );
         let headers = [
             ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAMOTOSETUP0000000/20261121/us-east-1/iam/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            ),
+            ("Authorization", authorization.as_str()),
             ("x-moto-account-id", account),
         ];
         let (status, body) = http(self.port, "POST", "/", &headers, form.as_bytes())
-            .unwrap_or_else(|e| panic!("iam {action}: {e}"));
-        assert_eq!(status, 200, "iam {action} {params:?}: {body}");
+            .unwrap_or_else(|e| panic!("{service} {action}: {e}"));
+        assert_eq!(status, 200, "{service} {action} {params:?}: {body}");
         body
     }
 
