@@ -7,7 +7,7 @@ use std::net::TcpListener;
 
 use connector_lab::Lab;
 
-use crate::netns::Netns;
+use crate::netns::{Netns, Served};
 use crate::support::{
     Expected, Options, assert_link, assert_remedies_filled, connector_check, doctor_in, edited_scenario,
     run_with,
@@ -99,9 +99,9 @@ struct Fault {
     edits: &'static [(&'static str, &'static str)],
     scenario_tail: &'static str,
     /// Applied to the namespace once the lab serves in it.
-    apply: fn(&Netns),
-    /// `(status, code)` of `net.dns`, `net.security_groups` and `net.tcp`.
-    verdicts: [(&'static str, Option<&'static str>); 3],
+    apply: fn(&Netns, &Served),
+    /// `(status, code)` of `net.dns`, `net.security_groups`, `net.tcp` and `net.tls`.
+    verdicts: [(&'static str, Option<&'static str>); 4],
     /// What the first check with a code says, and what net.tcp says.
     says: &'static [&'static str],
     tcp_says: &'static [&'static str],
@@ -118,8 +118,8 @@ const FAULTS: &[Fault] = &[
         name: "a security group drops the SYN",
         edits: &[],
         scenario_tail: "",
-        apply: |ns| ns.drop_tcp(5432),
-        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-timeout"))],
+        apply: |ns, _| ns.drop_tcp(5432),
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-timeout")), ("skip", None)],
         says: &["nothing answered within 3.0 s", "authorize-security-group-ingress", "--port 5432"],
         tcp_says: &[],
     },
@@ -127,8 +127,13 @@ const FAULTS: &[Fault] = &[
         name: "the database's security group has no rule for the pod, and drops its SYN",
         edits: &[NO_RULE],
         scenario_tail: "",
-        apply: |ns| ns.drop_tcp(5432),
-        verdicts: [("pass", None), ("fail", Some("sg-no-inbound-rule")), ("fail", Some("tcp-timeout"))],
+        apply: |ns, _| ns.drop_tcp(5432),
+        verdicts: [
+            ("pass", None),
+            ("fail", Some("sg-no-inbound-rule")),
+            ("fail", Some("tcp-timeout")),
+            ("skip", None),
+        ],
         says: &[
             "sg-0a1b2c3d4e5f60718 admits 5432 only from 10.9.0.0/16",
             "eni-0a0de0000000000a1 (10.0.3.7) carries sg-0c0de0000000000b1",
@@ -145,8 +150,8 @@ const FAULTS: &[Fault] = &[
         name: "nothing listens",
         edits: &[],
         scenario_tail: "",
-        apply: |ns| ns.reject_tcp(5432),
-        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-refused"))],
+        apply: |ns, _| ns.reject_tcp(5432),
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-refused")), ("skip", None)],
         says: &["nothing listens"],
         tcp_says: &[],
     },
@@ -154,17 +159,38 @@ const FAULTS: &[Fault] = &[
         name: "no route to the host",
         edits: &[],
         scenario_tail: "",
-        apply: |ns| ns.unreachable_tcp(5432),
-        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-unreachable"))],
+        apply: |ns, _| ns.unreachable_tcp(5432),
+        verdicts: [("pass", None), ("pass", None), ("fail", Some("tcp-unreachable")), ("skip", None)],
         says: &["no route to the host", "route tables"],
         tcp_says: &[],
+    },
+    Fault {
+        name: "a middlebox eats the server's TLS packets",
+        // A configured HTTPS endpoint whose server answers the hello (the lab's AWS endpoint
+        // speaks plain HTTP, so it answers at length) and whose answer never arrives.
+        edits: &[(
+            "database = \"postgres\"\n'''",
+            "database = \"postgres\"\nendpoints = [\"https://tls.lab.test\"]\n'''",
+        )],
+        scenario_tail: "\n[dns.records]\n\"tls.lab.test\" = \"127.0.0.1\"\n",
+        apply: |ns, lab| {
+            ns.forward_tcp(443, lab.port_of("AWS_ENDPOINT_URL"));
+            ns.blackhole_replies(443);
+        },
+        verdicts: [("pass", None), ("pass", None), ("pass", None), ("fail", Some("tls-handshake-failed"))],
+        says: &[
+            "a configured endpoint tls.lab.test:443",
+            "nothing answered the TLS hello",
+            "openssl s_client -connect tls.lab.test:443",
+        ],
+        tcp_says: &["a configured endpoint tls.lab.test:443 open"],
     },
     Fault {
         name: "the name is not in DNS",
         edits: &[],
         scenario_tail: "\n[dns]\nendpoints = false\n",
-        apply: |_| {},
-        verdicts: [("fail", Some("dns-failed")), ("skip", None), ("skip", None)],
+        apply: |_, _| {},
+        verdicts: [("fail", Some("dns-failed")), ("skip", None), ("skip", None), ("skip", None)],
         says: &["does not resolve from this pod", "getent hosts vcluster-db."],
         tcp_says: &[],
     },
@@ -188,14 +214,14 @@ fn network_faults_made_in_a_namespace_are_named() {
         let env: Vec<(String, String)> =
             lab.env().into_iter().filter(|(k, _)| k != "CONNECTOR_DOCTOR_CONNECT_TO").collect();
         ns.forward_endpoints(&lab);
-        (fault.apply)(&ns);
+        (fault.apply)(&ns, &lab);
         let options = Options {
             cwd: Some(dir.path().to_owned()),
             netns: Some(ns.name().to_owned()),
             ..Options::default()
         };
         let run = run_with(&env, &["--json"], &options);
-        let verdicts = [fault.verdicts[0], fault.verdicts[1], fault.verdicts[2], ("skip", None)];
+        let verdicts = fault.verdicts;
         let expected = Expected {
             row: fault.name,
             connector: "vcluster-db",
