@@ -414,24 +414,7 @@ pub async fn run_statement(ctx: &Ctx, conn: &Connector, sql: Sql<'_>, budget: Du
                             .took(poll_started.elapsed())
                             .message(format!("{polls} polls; still {status}")),
                     );
-                    let cancel_call = "redshift-data:CancelStatement";
-                    let at = Instant::now();
-                    let cancelled = match client.cancel_statement().id(&id).send().await {
-                        Ok(out) => {
-                            evidence.push(
-                                Evidence::call(cancel_call)
-                                    .endpoint(&endpoint)
-                                    .took(at.elapsed())
-                                    .message(format!("statement {id} cancelled")),
-                            );
-                            out.status().unwrap_or(false)
-                        }
-                        Err(e) => {
-                            let failure = CallFailure::from_sdk(&e);
-                            evidence.push(failure.evidence(cancel_call, &endpoint, at.elapsed()));
-                            false
-                        }
-                    };
+                    let cancelled = cancel(&client, &id, &endpoint, &mut evidence).await;
                     let waited = started.elapsed();
                     let error = StatementError::TimedOut { id, status, waited, cancelled };
                     return Ran { result: Err(error), evidence };
@@ -440,6 +423,8 @@ pub async fn run_statement(ctx: &Ctx, conn: &Connector, sql: Sql<'_>, budget: Du
             Err(e) => {
                 let failure = CallFailure::from_sdk(&e);
                 evidence.push(failure.evidence(call, &endpoint, at.elapsed()));
+                // Not left running unwatched: the doctor cancels what it can no longer follow.
+                cancel(&client, &id, &endpoint, &mut evidence).await;
                 return Ran { result: Err(about_own_statement(call, failure, id)), evidence };
             }
         }
@@ -478,6 +463,32 @@ pub async fn run_statement(ctx: &Ctx, conn: &Connector, sql: Sql<'_>, budget: Du
     }
 }
 
+/// Cancels the doctor's own statement, best effort; whether Redshift says it was cancelled.
+async fn cancel(
+    client: &aws_sdk_redshiftdata::Client,
+    id: &str,
+    endpoint: &str,
+    evidence: &mut Vec<Evidence>,
+) -> bool {
+    let call = "redshift-data:CancelStatement";
+    let at = Instant::now();
+    match client.cancel_statement().id(id).send().await {
+        Ok(out) => {
+            evidence.push(
+                Evidence::call(call)
+                    .endpoint(endpoint)
+                    .took(at.elapsed())
+                    .message(format!("statement {id} cancelled")),
+            );
+            out.status().unwrap_or(false)
+        }
+        Err(e) => {
+            let failure = CallFailure::from_sdk(&e);
+            evidence.push(failure.evidence(call, endpoint, at.elapsed()));
+            false
+        }
+    }
+}
 /// A failed call about a statement the doctor itself submitted: a denial can only be the
 /// statement-owner condition, since submitting it was allowed.
 fn about_own_statement(call: &'static str, failure: CallFailure, id: String) -> StatementError {
