@@ -83,7 +83,7 @@ pub enum Event {
 }
 
 /// Aborts a spawned task when dropped, so that cancelling a run stops its checks.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {

@@ -14,7 +14,8 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
-use crate::net::{Address, ConnectTo, TcpFailure};
+use crate::engine::AbortOnDrop;
+use crate::net::{Address, ConnectTo, TcpFailure, bracket};
 use crate::tls::{Recorder, client_config, native_roots};
 
 /// An answer.
@@ -82,26 +83,39 @@ struct Url {
     https: bool,
     host: String,
     port: u16,
-    authority: String,
+    /// The Host header: the host, and the port unless it is the scheme's default, as SigV4
+    /// signs it.
+    host_header: String,
+    /// The path and query (`/` when the URL has none).
     path: String,
 }
 
-/// Splits `http[s]://host[:port]/path`.
+impl Url {
+    /// `host:port` to dial, IPv6 in brackets.
+    fn dial(&self) -> String {
+        format!("{}:{}", bracket(&self.host), self.port)
+    }
+}
+
+/// Splits `http[s]://host[:port][/path][?query]`.
 fn split_url(url: &str) -> Result<Url, HttpFailure> {
     let bad = || HttpFailure::Url(url.to_owned());
     let rest = url.split_once("://").ok_or_else(bad)?.1;
     let address: Address = url.parse().map_err(|_| bad())?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+    let path = match rest.find(['/', '?', '#']) {
+        Some(i) if rest[i..].starts_with('/') => rest[i..].split('#').next().unwrap_or("/").to_owned(),
+        Some(i) if rest[i..].starts_with('?') => {
+            format!("/{}", rest[i..].split('#').next().unwrap_or_default())
+        }
+        _ => "/".to_owned(),
     };
-    Ok(Url {
-        https: address.https,
-        host: address.host,
-        port: address.port,
-        authority: authority.to_owned(),
-        path: path.to_owned(),
-    })
+    let default = if address.https { 443 } else { 80 };
+    let host_header = if address.port == default {
+        bracket(&address.host)
+    } else {
+        format!("{}:{}", bracket(&address.host), address.port)
+    };
+    Ok(Url { https: address.https, host: address.host, port: address.port, host_header, path })
 }
 
 /// One request and its answer over an open connection, the body read up to `max_body`.
@@ -115,13 +129,37 @@ where
 {
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-    let driver = tokio::spawn(conn);
+    // The connection's task ends with this exchange, whether it completes, fails or is
+    // abandoned at a deadline: no socket outlives the call.
+    let _driver = AbortOnDrop(tokio::spawn(conn));
     let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
-    let body =
-        Limited::new(response.into_body(), max_body).collect().await.map_err(|e| e.to_string())?.to_bytes();
-    driver.abort();
-    Ok((status, body))
+    let body = Limited::new(response.into_body(), max_body).collect().await.map_err(|e| {
+        if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            format!("the answer is longer than {max_body} bytes")
+        } else {
+            e.to_string()
+        }
+    })?;
+    Ok((status, body.to_bytes()))
+}
+
+/// A request with the crate's User-Agent and `headers`.
+fn request(
+    method: hyper::Method,
+    url: &Url,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> Result<Request<Full<Bytes>>, HttpFailure> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(url.path.as_str())
+        .header("Host", url.host_header.as_str())
+        .header("User-Agent", crate::USER_AGENT);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    request.body(Full::new(body)).map_err(|e| HttpFailure::Url(e.to_string()))
 }
 
 /// `GET url` with `headers`, within `connect` to connect and `answer` for the whole reply.
@@ -133,11 +171,11 @@ pub async fn get(
     answer: Duration,
     max_body: usize,
 ) -> Result<Reply, HttpFailure> {
-    let url_parts = split_url(url)?;
-    if url_parts.https {
+    let parts = split_url(url)?;
+    if parts.https {
         return Err(HttpFailure::Url(url.to_owned()));
     }
-    let addr = dial_address(&url_parts.host, url_parts.port);
+    let addr = parts.dial();
     let started = Instant::now();
     let stream = match tokio::time::timeout(connect, TcpStream::connect(addr.as_str())).await {
         Err(_) => {
@@ -148,13 +186,7 @@ pub async fn get(
         }
         Ok(Ok(s)) => s,
     };
-    let mut request = Request::get(url_parts.path.as_str())
-        .header("Host", url_parts.authority.as_str())
-        .header("User-Agent", crate::USER_AGENT);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let request = request.body(Full::new(Bytes::new())).map_err(|e| HttpFailure::Url(e.to_string()))?;
+    let request = request(hyper::Method::GET, &parts, headers, Bytes::new())?;
     match tokio::time::timeout(answer, exchange(stream, request, max_body)).await {
         Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: answer.as_secs_f64() }),
         Ok(Err(reason)) => Err(HttpFailure::Protocol { addr, reason }),
@@ -162,41 +194,31 @@ pub async fn get(
     }
 }
 
-/// `host:port`, with brackets around an IPv6 address.
-fn dial_address(host: &str, port: u16) -> String {
-    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
-}
-
 /// `POST url` with `headers` and `body`: HTTPS verified against the machine's root store as the
 /// AWS SDKs verify it, or plain HTTP for an endpoint override. The connection follows
-/// `--connect-to`; `connect` bounds DNS and TCP, `answer` the TLS handshake and the reply.
+/// `--connect-to`. The whole call ends within `budget`; DNS and TCP get at most `connect` of it.
 pub async fn post(
     url: &str,
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     body: Bytes,
     connect_to: &[ConnectTo],
     connect: Duration,
-    answer: Duration,
+    budget: Duration,
     max_body: usize,
 ) -> Result<Reply, HttpFailure> {
     let parts = split_url(url)?;
-    let addr = dial_address(&parts.host, parts.port);
+    let addr = parts.dial();
     let started = Instant::now();
-    let tcp =
-        crate::net::connect(connect_to, &parts.host, parts.port, connect).await.map_err(|e| match e {
-            TcpFailure::Timeout(d) => {
-                HttpFailure::ConnectTimeout { addr: addr.clone(), secs: d.as_secs_f64() }
-            }
-            other => HttpFailure::Connect { addr: addr.clone(), reason: other.to_string() },
-        })?;
-    let mut request = Request::post(parts.path.as_str())
-        .header("Host", parts.authority.as_str())
-        .header("User-Agent", crate::USER_AGENT);
-    for (k, v) in headers {
-        request = request.header(k.as_str(), v.as_str());
-    }
-    let request = request.body(Full::new(body)).map_err(|e| HttpFailure::Url(e.to_string()))?;
+    let request = request(hyper::Method::POST, &parts, headers, body)?;
     let attempt = async {
+        let tcp = crate::net::connect(connect_to, &parts.host, parts.port, connect.min(budget))
+            .await
+            .map_err(|e| match e {
+                TcpFailure::Timeout(d) => {
+                    HttpFailure::ConnectTimeout { addr: addr.clone(), secs: d.as_secs_f64() }
+                }
+                other => HttpFailure::Connect { addr: addr.clone(), reason: other.to_string() },
+            })?;
         if parts.https {
             let recorder = Recorder::default();
             let config = client_config(Some(native_roots()), &recorder)
@@ -213,8 +235,8 @@ pub async fn post(
         }
         .map_err(|reason| HttpFailure::Protocol { addr: addr.clone(), reason })
     };
-    match tokio::time::timeout(answer, attempt).await {
-        Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: answer.as_secs_f64() }),
+    match tokio::time::timeout(budget, attempt).await {
+        Err(_) => Err(HttpFailure::AnswerTimeout { addr, secs: budget.as_secs_f64() }),
         Ok(Err(failure)) => Err(failure),
         Ok(Ok((status, body))) => Ok(Reply { status, body, took: started.elapsed() }),
     }
@@ -228,17 +250,18 @@ mod tests {
     fn urls_split_into_dial_address_host_and_path() {
         let u = split_url("http://169.254.170.23/v1/credentials").unwrap();
         assert_eq!(
-            (u.host.as_str(), u.port, u.authority.as_str(), u.path.as_str()),
-            ("169.254.170.23", 80, "169.254.170.23", "/v1/credentials")
+            (u.dial().as_str(), u.host_header.as_str(), u.path.as_str()),
+            ("169.254.170.23:80", "169.254.170.23", "/v1/credentials")
         );
         let u = split_url("http://[fd00:ec2::23]/v1").unwrap();
-        assert_eq!(
-            (dial_address(&u.host, u.port), u.authority.as_str()),
-            ("[fd00:ec2::23]:80".into(), "[fd00:ec2::23]")
-        );
-        assert_eq!(split_url("http://127.0.0.1:9/x").unwrap().port, 9);
+        assert_eq!((u.dial().as_str(), u.host_header.as_str()), ("[fd00:ec2::23]:80", "[fd00:ec2::23]"));
+        let u = split_url("http://127.0.0.1:9/x").unwrap();
+        assert_eq!((u.port, u.host_header.as_str()), (9, "127.0.0.1:9"));
         let u = split_url("https://ec2.eu-west-1.amazonaws.com").unwrap();
         assert_eq!((u.https, u.port, u.path.as_str()), (true, 443, "/"));
+        // A default port is not in the Host header: SigV4 signs the host without it.
+        let u = split_url("https://ec2.eu-west-1.amazonaws.com:443?x=1#f").unwrap();
+        assert_eq!((u.host_header.as_str(), u.path.as_str()), ("ec2.eu-west-1.amazonaws.com", "/?x=1"));
         for bad in ["ftp://x/", "http:///x", "http://h:port/", "https://[::1/", "x"] {
             assert!(split_url(bad).is_err(), "{bad}");
         }

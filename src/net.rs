@@ -75,7 +75,8 @@ fn split_hosts_and_ports(rule: &str) -> Option<[&str; 4]> {
     tail.is_empty().then_some([host, port, to_host, to_port])
 }
 
-fn bracket(host: &str) -> String {
+/// `host`, in brackets when it is an IPv6 address.
+pub fn bracket(host: &str) -> String {
     if host.contains(':') { format!("[{host}]") } else { host.to_owned() }
 }
 

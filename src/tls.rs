@@ -35,11 +35,17 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// The machine's root store, as the SDK's HTTPS client loads it (`SSL_CERT_FILE` included).
+/// The machine's root store, as the SDK's HTTPS client loads it (`SSL_CERT_FILE` included),
+/// read once per run.
 pub fn native_roots() -> RootCertStore {
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    roots
+    static ROOTS: std::sync::OnceLock<RootCertStore> = std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut roots = RootCertStore::empty();
+            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            roots
+        })
+        .clone()
 }
 
 /// A client configuration: verifying against `roots`, or (`roots == None`) only encrypting.

@@ -52,8 +52,6 @@ pub struct SecurityGroup {
     pub id: String,
     /// Its name (an EKS cluster security group is `eks-cluster-sg-<cluster>-<suffix>`).
     pub name: String,
-    /// Its description.
-    pub description: String,
     /// Its VPC.
     pub vpc_id: String,
     /// Inbound rules.
@@ -104,38 +102,67 @@ impl<'a> Ec2<'a> {
         Self { world, connect_to, region: region.to_owned(), url, credentials, budget }
     }
 
-    /// The interfaces holding `ip` (as a primary or secondary private address).
-    pub async fn interfaces_holding(&self, ip: IpAddr) -> Result<Vec<Interface>, CallFailure> {
-        let params = [
-            ("Filter.1.Name", "addresses.private-ip-address".to_owned()),
-            ("Filter.1.Value.1", ip.to_string()),
+    /// The interfaces holding `ip` (as a primary or secondary private address, or an IPv6
+    /// address), in `vpc` when it is known: private addresses repeat across VPCs.
+    pub async fn interfaces_holding(
+        &self,
+        ip: IpAddr,
+        vpc: Option<&str>,
+    ) -> Result<Vec<Interface>, CallFailure> {
+        let by = if ip.is_ipv6() { "ipv6-addresses.ipv6-address" } else { "addresses.private-ip-address" };
+        let mut params = vec![
+            ("Filter.1.Name".to_owned(), by.to_owned()),
+            ("Filter.1.Value.1".to_owned(), ip.to_string()),
         ];
+        if let Some(vpc) = vpc {
+            params.push(("Filter.2.Name".to_owned(), "vpc-id".to_owned()));
+            params.push(("Filter.2.Value.1".to_owned(), vpc.to_owned()));
+        }
         let body = self.call("DescribeNetworkInterfaces", &params).await?;
         parse(&body, "networkInterfaceSet", interface).map_err(garbled)
     }
 
-    /// The security groups with these ids.
-    pub async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, CallFailure> {
-        let params: Vec<(String, String)> =
-            ids.iter().enumerate().map(|(i, id)| (format!("GroupId.{}", i + 1), id.clone())).collect();
-        let params: Vec<(&str, String)> = params.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    /// The security groups with these ids. `exact`: by id, so that a missing one is EC2's
+    /// `InvalidGroup.NotFound`; otherwise by filter, which leaves out the ones this identity
+    /// cannot see (another account's, a deleted one) without failing the others.
+    pub async fn security_groups(
+        &self,
+        ids: &[String],
+        exact: bool,
+    ) -> Result<Vec<SecurityGroup>, CallFailure> {
+        let params: Vec<(String, String)> = if exact {
+            ids.iter().enumerate().map(|(i, id)| (format!("GroupId.{}", i + 1), id.clone())).collect()
+        } else {
+            std::iter::once(("Filter.1.Name".to_owned(), "group-id".to_owned()))
+                .chain(
+                    ids.iter().enumerate().map(|(i, id)| (format!("Filter.1.Value.{}", i + 1), id.clone())),
+                )
+                .collect()
+        };
         let body = self.call("DescribeSecurityGroups", &params).await?;
         parse(&body, "securityGroupInfo", security_group).map_err(garbled)
     }
 
     /// One signed call; the reply's body on success.
-    async fn call(&self, action: &str, params: &[(&str, String)]) -> Result<String, CallFailure> {
+    async fn call(&self, action: &str, params: &[(String, String)]) -> Result<String, CallFailure> {
         let mut form = format!("Action={action}&Version={VERSION}");
         for (name, value) in params {
             let _ = write!(form, "&{}={}", encode(name), encode(value));
         }
         let headers = self.sign(&form)?;
-        let answer = self.budget;
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let connect = self.budget.mul_f64(0.5).min(Duration::from_secs(3));
-        let reply =
-            http::post(&self.url, &headers, Bytes::from(form), self.connect_to, connect, answer, MAX_REPLY)
-                .await
-                .map_err(|f| unreachable(&f))?;
+        let reply = http::post(
+            &self.url,
+            &headers,
+            Bytes::from(form),
+            self.connect_to,
+            connect,
+            self.budget,
+            MAX_REPLY,
+        )
+        .await
+        .map_err(|f| unreachable(&f))?;
         let text = String::from_utf8_lossy(&reply.body).into_owned();
         if reply.status == 200 {
             return Ok(text);
@@ -197,7 +224,8 @@ fn garbled(e: XmlDecodeError) -> CallFailure {
     CallFailure::Garbled { status: Some(200), detail: format!("the reply is not EC2's XML: {e}") }
 }
 
-/// The items of the list `list` right under the reply's root element.
+/// The items of the list `list` right under the reply's root element; a reply without the
+/// list is not EC2's answer to the call.
 fn parse<T>(
     body: &str,
     list: &str,
@@ -205,17 +233,17 @@ fn parse<T>(
 ) -> Result<Vec<T>, XmlDecodeError> {
     let mut doc = Document::new(body);
     let mut root = doc.root_element()?;
-    let mut out = Vec::new();
+    let mut out = None;
     while let Some(mut tag) = root.next_tag() {
         if tag.start_el().matches(list) {
-            while let Some(mut entry) = tag.next_tag() {
-                if entry.start_el().matches("item") {
-                    out.push(item(&mut entry)?);
-                }
-            }
+            let found = out.get_or_insert_with(Vec::new);
+            items(&mut tag, |entry| {
+                found.push(item(entry)?);
+                Ok(())
+            })?;
         }
     }
-    Ok(out)
+    out.ok_or_else(|| XmlDecodeError::custom(format!("no <{list}> in the reply")))
 }
 
 /// The text of a leaf element.
@@ -284,7 +312,6 @@ fn security_group(tag: &mut ScopedDecoder<'_, '_>) -> Result<SecurityGroup, XmlD
         match name.as_str() {
             "groupId" => group.id = text(&mut field)?,
             "groupName" => group.name = text(&mut field)?,
-            "groupDescription" => group.description = text(&mut field)?,
             "vpcId" => group.vpc_id = text(&mut field)?,
             "ipPermissions" => items(&mut field, |entry| {
                 group.inbound.push(permission(entry)?);
@@ -353,10 +380,7 @@ mod tests {
         let groups = parse(GROUPS, "securityGroupInfo", security_group).unwrap();
         assert_eq!(groups.len(), 1);
         let g = &groups[0];
-        assert_eq!(
-            (g.id.as_str(), g.name.as_str(), g.description.as_str()),
-            ("sg-0abc", "warehouse", "Redshift & friends")
-        );
+        assert_eq!((g.id.as_str(), g.name.as_str(), g.vpc_id.as_str()), ("sg-0abc", "warehouse", "vpc-1"));
         assert_eq!(g.inbound.len(), 2, "egress rules are not inbound rules");
         let first = &g.inbound[0];
         assert_eq!(
@@ -387,6 +411,8 @@ mod tests {
         );
         let empty = r"<DescribeNetworkInterfacesResponse><requestId>r</requestId><networkInterfaceSet/></DescribeNetworkInterfacesResponse>";
         assert_eq!(parse(empty, "networkInterfaceSet", interface).unwrap(), []);
+        let other = r"<SomethingElseResponse><requestId>r</requestId></SomethingElseResponse>";
+        assert!(parse(other, "networkInterfaceSet", interface).is_err(), "no list is no answer");
     }
 
     #[test]

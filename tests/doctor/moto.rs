@@ -231,6 +231,7 @@ fn ec2_reads_agree_with_moto() {
     let subnets = ec2("DescribeSubnets", &[]);
     let subnet = element(&subnets, "subnetId");
     let cidr = element(&subnets, "cidrBlock");
+    let vpc = element(&subnets, "vpcId");
     let prefix = cidr.rsplit_once('.').unwrap().0.to_owned();
     // moto's address filter matches an interface's primary address (a pod with its own branch
     // interface); secondary addresses are the lab's to prove.
@@ -265,12 +266,22 @@ fn ec2_reads_agree_with_moto() {
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let client = Ec2::new(&world, &[], "us-east-1", credentials.clone(), Duration::from_secs(10));
-    let interfaces = runtime.block_on(client.interfaces_holding(pod_ip.parse().unwrap())).unwrap();
+    let interfaces =
+        runtime.block_on(client.interfaces_holding(pod_ip.parse().unwrap(), Some(&vpc))).unwrap();
     assert_eq!(interfaces.len(), 1, "{interfaces:?}");
     assert_eq!(interfaces[0].id, eni);
     assert_eq!(interfaces[0].groups, [(nodes.clone(), "nodes".to_owned())]);
-    let groups = runtime.block_on(client.security_groups(std::slice::from_ref(&db))).unwrap();
+    let groups = runtime.block_on(client.security_groups(std::slice::from_ref(&db), true)).unwrap();
     assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].vpc_id, vpc);
+    // By filter, a group that does not exist is left out instead of failing the call.
+    let lenient = [db.clone(), "sg-0123456789abcdef0".to_owned()];
+    let found = runtime.block_on(client.security_groups(&lenient, false)).unwrap();
+    assert_eq!(found.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), [db.as_str()]);
+    // Another VPC holds no such address.
+    let elsewhere =
+        runtime.block_on(client.interfaces_holding(pod_ip.parse().unwrap(), Some("vpc-0ther"))).unwrap();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
     let rule = &groups[0].inbound[0];
     assert_eq!((rule.protocol.as_str(), rule.from_port, rule.to_port), ("tcp", Some(5432), Some(5432)));
     assert_eq!(rule.groups, std::slice::from_ref(&nodes));
@@ -285,7 +296,7 @@ fn ec2_reads_agree_with_moto() {
     // classify rather than a verdict on the rules.
     let stranger = aws_credential_types::Credentials::new("AKIANOTISSUED0000000", "x", None, None, "moto");
     let client = Ec2::new(&world, &[], "us-east-1", stranger, Duration::from_secs(10));
-    match runtime.block_on(client.security_groups(&[db])) {
+    match runtime.block_on(client.security_groups(&[db], true)) {
         Err(connector_doctor::aws::CallFailure::Service { code, .. }) => {
             assert!(code == "AuthFailure" || code == "InvalidClientTokenId", "{code}");
         }

@@ -136,7 +136,7 @@ const FAULTS: &[Fault] = &[
         ],
         says: &[
             "sg-0a1b2c3d4e5f60718 admits 5432 only from 10.9.0.0/16",
-            "eni-0a0de0000000000a1 (10.0.3.7) carries sg-0c0de0000000000b1",
+            "the node's network interface eni-0a0de0000000000a1, which holds this pod's address 10.0.3.7, carries sg-0c0de0000000000b1",
             "time out (net.tcp)",
             "--group-id sg-0a1b2c3d4e5f60718 --protocol tcp --port 5432 --source-group sg-0c0de0000000000b1",
         ],
@@ -307,6 +307,16 @@ const RULES: &[Rules] = &[
         says: &["(from 10.0.0.0/16)"],
     },
     Rules {
+        name: "the same address in another VPC is not this pod",
+        edits: &[(
+            "[[network_interface]]\nid = \"eni-0a0de0000000000a1\"",
+            "[[network_interface]]\nid = \"eni-0e15e0000000000e1\"\nip = \"10.0.3.7\"\nvpc_id = \"vpc-0e15e000000000e15\"\ngroups = [\"sg-0b0d5000000000b0d\"]\n\n[[network_interface]]\nid = \"eni-0a0de0000000000a1\"",
+        )],
+        verdict: ("pass", None),
+        exit: 0,
+        says: &["eni-0a0de0000000000a1", "(from sg-0c0de0000000000b1)"],
+    },
+    Rules {
         name: "no rule admits the pod",
         edits: &[NO_RULE],
         verdict: ("fail", Some("sg-no-inbound-rule")),
@@ -333,7 +343,7 @@ const RULES: &[Rules] = &[
         exit: 1,
         says: &[
             "allows 5432 only from the EKS cluster security group sg-0e45c1a5c0000c1a5",
-            "eni-0b4a0c0000000b4a1 (10.0.4.21) carries sg-0b0d5000000000b0d",
+            "this pod's own network interface eni-0b4a0c0000000b4a1 (security groups for pods) carries sg-0b0d5000000000b0d",
             "--source-group sg-0b0d5000000000b0d",
         ],
     },
@@ -354,7 +364,7 @@ const RULES: &[Rules] = &[
         edits: &[("ip = \"10.0.3.7\"", "ip = \"10.0.9.9\"")],
         verdict: ("skip", None),
         exit: 0,
-        says: &["No network interface in us-west-1 holds 10.0.9.9"],
+        says: &["No network interface in vpc-0a1b2c3d4e5f60718 holds 10.0.9.9", "prefix delegation"],
     },
 ];
 

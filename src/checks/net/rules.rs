@@ -128,7 +128,8 @@ pub fn judge(pod: &Pod, port: u16, groups: &[SecurityGroup], names: &BTreeMap<St
         (Some((group, cluster_group)), _) => Verdict::ClusterGroupOnly { group, cluster_group },
         (None, Some((group, prefix_list))) => Verdict::Undecided { group, prefix_list },
         (None, None) => {
-            others.dedup();
+            let mut seen = std::collections::BTreeSet::new();
+            others.retain(|o| seen.insert(o.clone()));
             Verdict::NoRule { cluster_rule, others }
         }
     }

@@ -5,7 +5,7 @@
 //! description. A missing rule is named with the command that adds it, and `net.tcp`, which
 //! runs after this check, cites the finding when its connection times out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,10 @@ use super::dns::Resolved;
 use super::rules::{Pod, Verdict, is_cluster_group, judge};
 use super::{Destination, destinations, net_facts};
 use crate::aws::CallFailure;
-use crate::aws::ec2::{Ec2, Interface};
+use crate::aws::ec2::{Ec2, Interface, SecurityGroup};
 use crate::checks::chain::{ConnectorCredentials, connector, or_return};
 use crate::checks::identity::BaseCredentials;
+use crate::config::Connector;
 use crate::engine::{Check, Ctx};
 use crate::outcome::{Code, Evidence, Facts, Outcome};
 
@@ -79,30 +80,119 @@ struct Asker {
     credentials: Credentials,
 }
 
+/// The identities to ask with: the pod's, then the connector's when it is another.
+fn askers(ctx: &Ctx, conn: &Connector) -> Vec<Asker> {
+    let mut askers = Vec::new();
+    if let Some(base) = ctx.board.get::<BaseCredentials>(None) {
+        askers.push(Asker { who: base.arn.clone(), credentials: base.credentials.clone() });
+    }
+    if let Some(c) = ctx.board.get::<ConnectorCredentials>(Some(&conn.name))
+        && askers.iter().all(|a| a.who != c.arn)
+    {
+        askers.push(Asker { who: c.arn.clone(), credentials: c.credentials.clone() });
+    }
+    askers
+}
+
+/// One EC2 read.
+#[derive(Clone, Copy)]
+enum Read<'a> {
+    /// The interfaces holding an address, in a VPC when known.
+    Interfaces(IpAddr, Option<&'a str>),
+    /// Security groups by id (exactly, or leniently by filter).
+    Groups(&'a [String], bool),
+}
+
+/// What a read returned.
+enum Got {
+    Interfaces(Vec<Interface>),
+    Groups(Vec<SecurityGroup>),
+}
+
+impl Read<'_> {
+    fn action(self) -> &'static str {
+        match self {
+            Read::Interfaces(..) => "ec2:DescribeNetworkInterfaces",
+            Read::Groups(..) => "ec2:DescribeSecurityGroups",
+        }
+    }
+}
+
+/// Asks EC2 with each identity in turn until one may: the answer, or the outcome that says why
+/// there is none (every identity refused, naming the permission; or EC2 failed).
+async fn ask(
+    ctx: &Ctx,
+    askers: &[&Asker],
+    region: &str,
+    read: Read<'_>,
+    evidence: &mut Vec<Evidence>,
+) -> Result<Got, Outcome> {
+    let mut refused = Vec::new();
+    for asker in askers {
+        let ec2 =
+            Ec2::new(&ctx.world, &ctx.config.connect_to, region, asker.credentials.clone(), CALL_BUDGET);
+        let started = Instant::now();
+        let result = match read {
+            Read::Interfaces(ip, vpc) => ec2.interfaces_holding(ip, vpc).await.map(Got::Interfaces),
+            Read::Groups(ids, exact) => ec2.security_groups(ids, exact).await.map(Got::Groups),
+        };
+        evidence.push(match &result {
+            Ok(_) => Evidence::call(read.action()).endpoint(&ec2.url).took(started.elapsed()),
+            Err(f) => f.evidence(read.action(), &ec2.url, started.elapsed()),
+        });
+        match result {
+            Ok(got) => return Ok(got),
+            Err(f) if is_unauthorized(&f) => refused.push(asker.who.clone()),
+            Err(f) => return Err(Outcome::error(format!("{} failed: {}", read.action(), describe(&f)))),
+        }
+    }
+    Err(Outcome::not_applicable(format!(
+        "Not judged: {} is not allowed for {}. Grant ec2:DescribeNetworkInterfaces and ec2:DescribeSecurityGroups (on \"Resource\": \"*\"; they have no resource-level scope) to let this check name a missing inbound rule.",
+        read.action(),
+        if refused.is_empty() { "any identity available".to_owned() } else { refused.join(" nor for ") }
+    )))
+}
+
 /// Whether EC2 refused on authorization grounds.
 fn is_unauthorized(failure: &CallFailure) -> bool {
     matches!(failure, CallFailure::Service { code, .. } if code == "UnauthorizedOperation" || code == "AccessDenied" || code == "AccessDeniedException")
 }
 
-/// The groups' names as far as known: the pod's interface names its groups; described groups
-/// carry theirs.
-fn names(interface: &Interface, described: &[crate::aws::ec2::SecurityGroup]) -> BTreeMap<String, String> {
-    let mut names: BTreeMap<String, String> = interface.groups.iter().cloned().collect();
-    names.extend(described.iter().map(|g| (g.id.clone(), g.name.clone())));
-    names
+/// A failure in a sentence.
+fn describe(f: &CallFailure) -> String {
+    match f {
+        CallFailure::Service { code, message, .. } => format!("{code}: {message}"),
+        CallFailure::Unreachable { kind, detail } => format!("the EC2 endpoint {} ({detail})", kind.phrase()),
+        CallFailure::Garbled { detail, .. } | CallFailure::Local { detail } => detail.clone(),
+    }
+}
+
+/// The interface in a sentence: whose it is tells where its groups come from.
+fn carries(interface: &Interface, pod: &Pod) -> String {
+    let whose = if interface.interface_type == "branch" || interface.description.contains("branch-eni") {
+        format!("this pod's own network interface {} (security groups for pods)", interface.id)
+    } else if interface.description.starts_with("aws-K8S-") {
+        format!("the node's network interface {}, which holds this pod's address {},", interface.id, pod.ip)
+    } else {
+        format!("the network interface {} holding this pod's address {}", interface.id, pod.ip)
+    };
+    let groups = if pod.groups.is_empty() { "no security group".to_owned() } else { pod.groups.join(", ") };
+    format!("{whose} carries {groups}")
 }
 
 impl Check for SecurityGroupsCheck {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {
         async move {
             let conn = or_return!(connector(ctx, &self.connector));
+            // A re-run judges afresh: an earlier finding must not be cited for this run.
+            ctx.board.take::<Judged>(Some(&conn.name));
             let mut facts = net_facts(ctx, conn);
             let wanted: Vec<Destination> =
                 destinations(ctx, conn).into_iter().filter(|d| d.needed && d.database).collect();
             let Some(dest) = wanted.iter().find(|d| !d.security_groups.is_empty()) else {
                 let why = match wanted.first() {
                     None => format!(
-                        "{} reaches no database in the VPC, only AWS's HTTPS endpoints (the Data API, STS), which no security group of yours guards.",
+                        "{} reaches no database in the VPC, only AWS's HTTPS endpoints (the Data API, STS); an interface VPC endpoint for them has security groups of its own, which this check does not read.",
                         conn.name
                     ),
                     Some(d) => format!(
@@ -129,155 +219,100 @@ impl Check for SecurityGroupsCheck {
                 .facts(&facts);
             };
             facts.insert("pod_ip".into(), ip.to_string());
-
-            let region = crate::aws::ResolvedRegion::resolve(&ctx.world, &ctx.config).name;
             let mut evidence = Vec::new();
-            let (ec2, interface) = match find_interface(ctx, conn, &region, ip, &mut evidence).await {
-                Ok(found) => found,
-                Err(o) => return evidence.into_iter().fold(o.facts(&facts), Outcome::evidence),
+            let outcome = match judge_rules(ctx, conn, dest, ip, &mut facts, &mut evidence).await {
+                Ok(o) | Err(o) => o,
             };
-            let pod = Pod { ip, groups: interface.groups.iter().map(|(id, _)| id.clone()).collect() };
-            facts.insert("pod_eni".into(), interface.id.clone());
-            facts.insert("pod_groups".into(), pod.groups.join(", "));
-
-            let started = Instant::now();
-            let result = ec2.security_groups(&dest.security_groups).await;
-            evidence.push(evidence_of("ec2:DescribeSecurityGroups", &ec2.url, started, &result));
-            let groups = match result {
-                Ok(groups) => groups,
-                Err(f) => {
-                    let o = if is_unauthorized(&f) {
-                        Outcome::not_applicable(format!("Not judged: ec2:DescribeSecurityGroups was refused: {}", describe(&f)))
-                    } else {
-                        Outcome::error(format!("EC2 DescribeSecurityGroups failed: {}", describe(&f)))
-                    };
-                    return evidence.into_iter().fold(o.facts(&facts), Outcome::evidence);
-                }
-            };
-            // The names of groups the rules reference, to recognise the EKS cluster group.
-            let mut names = names(&interface, &groups);
-            let referenced: Vec<String> = groups
-                .iter()
-                .flat_map(|g| g.inbound.iter().flat_map(|r| r.groups.iter()))
-                .filter(|id| !names.contains_key(*id))
-                .cloned()
-                .collect();
-            if !referenced.is_empty() {
-                let started = Instant::now();
-                let result = ec2.security_groups(&referenced).await;
-                evidence.push(evidence_of("ec2:DescribeSecurityGroups", &ec2.url, started, &result));
-                if let Ok(more) = result {
-                    names.extend(more.into_iter().map(|g| (g.id, g.name)));
-                }
-            }
-            let pod_sg = pod
-                .groups
-                .iter()
-                .find(|g| !is_cluster_group(&names, g))
-                .or(pod.groups.first())
-                .cloned()
-                .unwrap_or_default();
-            facts.insert("pod_sg".into(), pod_sg.clone());
-            let o = verdict(ctx, &conn.name, dest, &pod, &pod_sg, &interface, judge(&pod, dest.port, &groups, &names), &mut facts);
-            evidence.into_iter().fold(o.facts(&facts), Outcome::evidence)
+            evidence.into_iter().fold(outcome.facts(&facts), Outcome::evidence)
         }
         .boxed()
     }
 }
 
-/// The network interface holding `ip`, asked with the pod's identity, else the connector's;
-/// or the outcome that says why it cannot be known.
-async fn find_interface<'a>(
-    ctx: &'a Ctx,
-    conn: &crate::config::Connector,
-    region: &str,
-    ip: IpAddr,
-    evidence: &mut Vec<Evidence>,
-) -> Result<(Ec2<'a>, Interface), Outcome> {
-    let mut askers = Vec::new();
-    if let Some(base) = ctx.board.get::<BaseCredentials>(None) {
-        askers.push(Asker { who: base.arn.clone(), credentials: base.credentials.clone() });
-    }
-    if let Some(c) = ctx.board.get::<ConnectorCredentials>(Some(&conn.name))
-        && askers.iter().all(|a| a.who != c.arn)
-    {
-        askers.push(Asker { who: c.arn.clone(), credentials: c.credentials.clone() });
-    }
-    let mut refused = Vec::new();
-    for asker in askers {
-        let ec2 = Ec2::new(&ctx.world, &ctx.config.connect_to, region, asker.credentials, CALL_BUDGET);
-        let started = Instant::now();
-        let result = ec2.interfaces_holding(ip).await;
-        evidence.push(evidence_of("ec2:DescribeNetworkInterfaces", &ec2.url, started, &result));
-        match result {
-            Ok(interfaces) => {
-                return match interfaces.into_iter().next() {
-                    Some(interface) => Ok((ec2, interface)),
-                    None => Err(Outcome::not_applicable(format!(
-                        "No network interface in {region} holds {ip}, the address this pod's packets leave from: the pod may run in another account's VPC, behind a NAT, or on Fargate, where the rules cannot be read this way."
-                    ))),
-                };
-            }
-            Err(f) if is_unauthorized(&f) => refused.push(asker.who),
-            Err(f) => {
-                return Err(Outcome::error(format!(
-                    "EC2 DescribeNetworkInterfaces failed: {}",
-                    describe(&f)
-                )));
-            }
-        }
-    }
-    Err(Outcome::not_applicable(format!(
-        "Not judged: ec2:DescribeNetworkInterfaces is not allowed for {}. Grant it and ec2:DescribeSecurityGroups (on \"Resource\": \"*\"; they have no resource-level scope) to let this check name a missing inbound rule.",
-        if refused.is_empty() { "any identity available".to_owned() } else { refused.join(" nor for ") }
-    )))
-}
-
-/// Evidence of one EC2 call.
-fn evidence_of<T>(call: &str, url: &str, started: Instant, result: &Result<T, CallFailure>) -> Evidence {
-    match result {
-        Ok(_) => Evidence::call(call).endpoint(url).took(started.elapsed()),
-        Err(f) => f.evidence(call, url, started.elapsed()),
-    }
-}
-
-/// A failure in a sentence.
-fn describe(f: &CallFailure) -> String {
-    match f {
-        CallFailure::Service { code, message, .. } => format!("{code}: {message}"),
-        CallFailure::Unreachable { kind, detail } => format!("the EC2 endpoint {} ({detail})", kind.phrase()),
-        CallFailure::Garbled { detail, .. } | CallFailure::Local { detail } => detail.clone(),
-    }
-}
-
-/// The outcome for a verdict; a missing rule is also left for `net.tcp`.
-#[allow(clippy::too_many_arguments)]
-fn verdict(
+/// Reads the destination's groups (with the connector's identity first: the database lives in
+/// its account), the interface holding the pod's address in their VPC (with the pod's identity
+/// first), and the names of the groups the rules reference; then judges.
+async fn judge_rules(
     ctx: &Ctx,
-    connector: &str,
+    conn: &Connector,
     dest: &Destination,
-    pod: &Pod,
-    pod_sg: &str,
-    interface: &Interface,
-    verdict: Verdict,
+    ip: IpAddr,
     facts: &mut Facts,
-) -> Outcome {
-    let carries = format!(
-        "this pod's network interface {} ({}) carries {}",
-        interface.id,
-        pod.ip,
-        if pod.groups.is_empty() { "no security group".to_owned() } else { pod.groups.join(", ") }
-    );
+    evidence: &mut Vec<Evidence>,
+) -> Result<Outcome, Outcome> {
+    let region = crate::aws::ResolvedRegion::resolve(&ctx.world, &ctx.config).name;
+    let askers = askers(ctx, conn);
+    let pod_first: Vec<&Asker> = askers.iter().collect();
+    let connector_first: Vec<&Asker> = askers.iter().rev().collect();
+
+    let read = Read::Groups(&dest.security_groups, true);
+    let Got::Groups(groups) = ask(ctx, &connector_first, &region, read, evidence).await? else {
+        return Err(Outcome::error("EC2 answered another question."));
+    };
+    let vpc = groups.iter().map(|g| g.vpc_id.as_str()).find(|v| !v.is_empty());
+    let read = Read::Interfaces(ip, vpc);
+    let Got::Interfaces(interfaces) = ask(ctx, &pod_first, &region, read, evidence).await? else {
+        return Err(Outcome::error("EC2 answered another question."));
+    };
+    let Some(interface) = interfaces.into_iter().next() else {
+        return Err(Outcome::not_applicable(format!(
+            "No network interface in {} holds {ip}, the address this pod's packets leave from. With the VPC CNI's prefix delegation a pod's address belongs to a /28 prefix of the node's interface, and an IPv6 pod reaches IPv4 addresses from the node's own address; neither is looked up here.",
+            vpc.unwrap_or(&region)
+        )));
+    };
+    let pod = Pod { ip, groups: interface.groups.iter().map(|(id, _)| id.clone()).collect() };
+    facts.insert("pod_eni".into(), interface.id.clone());
+    facts.insert("pod_groups".into(), pod.groups.join(", "));
+
+    // The names of the groups the rules reference, to recognise the EKS cluster group; a
+    // group this identity cannot see is left out, not an error.
+    let mut names: BTreeMap<String, String> = interface.groups.iter().cloned().collect();
+    names.extend(groups.iter().map(|g| (g.id.clone(), g.name.clone())));
+    let referenced: Vec<String> = groups
+        .iter()
+        .flat_map(|g| g.inbound.iter().flat_map(|r| r.groups.iter()))
+        .filter(|id| !names.contains_key(*id))
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if !referenced.is_empty()
+        && let Ok(Got::Groups(more)) =
+            ask(ctx, &connector_first, &region, Read::Groups(&referenced, false), evidence).await
+    {
+        names.extend(more.into_iter().map(|g| (g.id, g.name)));
+    }
+    let pod_sg = pod.groups.iter().find(|g| !is_cluster_group(&names, g)).or(pod.groups.first()).cloned();
+    if let Some(group) = &pod_sg {
+        facts.insert("pod_sg".into(), group.clone());
+    }
+    let scene = Scene { dest, pod_sg: pod_sg.unwrap_or_default(), carries: carries(&interface, &pod) };
+    Ok(verdict(ctx, &conn.name, &scene, judge(&pod, dest.port, &groups, &names), facts))
+}
+
+/// What a verdict is about.
+struct Scene<'a> {
+    dest: &'a Destination,
+    pod_sg: String,
+    /// "the node's network interface … carries …".
+    carries: String,
+}
+
+/// The outcome for a verdict; what was judged is left for the checks that time out.
+fn verdict(ctx: &Ctx, connector: &str, scene: &Scene<'_>, verdict: Verdict, facts: &mut Facts) -> Outcome {
+    let Scene { dest, pod_sg, carries } = scene;
     let port = dest.port;
     let mut judged = Judged {
         address: dest.address(),
         destination_sg: facts.get("destination_sg").cloned().unwrap_or_default(),
-        pod_sg: pod_sg.to_owned(),
+        pod_sg: pod_sg.clone(),
         missing: None,
     };
     let outcome = match verdict {
         Verdict::Admitted { group, source } => {
-            Outcome::pass(format!("{group} admits this pod on {port} (from {source}); {carries}."))
+            let summary = format!("{group} admits this pod on {port} (from {source}); {carries}.");
+            judged.destination_sg = group;
+            Outcome::pass(summary)
         }
         Verdict::ClusterGroupOnly { group, cluster_group } => {
             facts.insert("destination_sg".into(), group.clone());
@@ -294,26 +329,23 @@ fn verdict(
             "{group} admits {port} from the prefix list {prefix_list}, whose entries this check does not read; no other rule admits this pod ({carries})."
         )),
         Verdict::NoRule { cluster_rule, others } => {
+            let groups = dest.security_groups.join(", ");
             let mut finding = match &cluster_rule {
                 Some((group, cluster_group)) => {
                     facts.insert("destination_sg".into(), group.clone());
                     facts.insert("cluster_sg".into(), cluster_group.clone());
+                    judged.destination_sg.clone_from(group);
                     format!(
                         "{group} allows {port} only from the EKS cluster security group {cluster_group}; {carries}"
                     )
                 }
-                None if others.is_empty() => {
-                    format!("{} has no inbound rule for {port}; {carries}", dest.security_groups.join(", "))
+                None if others.is_empty() => format!("{groups} has no inbound rule for {port}; {carries}"),
+                None => {
+                    let verb = if dest.security_groups.len() == 1 { "admits" } else { "admit" };
+                    format!("{groups} {verb} {port} only from {}; {carries}", others.join(", "))
                 }
-                None => format!(
-                    "{} {} {port} only from {}; {carries}",
-                    dest.security_groups.join(", "),
-                    if dest.security_groups.len() == 1 { "admits" } else { "admit" },
-                    others.join(", ")
-                ),
             };
             finding.push('.');
-            judged.destination_sg = facts.get("destination_sg").cloned().unwrap_or_default();
             judged.missing = Some(finding.clone());
             Outcome::fail(
                 Code::SgNoInboundRule,

@@ -225,8 +225,10 @@ async fn refused(
             };
             let mut summary = format!("TCP to {at}: {tcp}.");
             if code == Code::TcpTimeout {
-                // The network link judged the security groups by the time a connection times
-                // out (it takes milliseconds; the timeout, seconds).
+                // The network link has usually judged the security groups by the time a
+                // connection times out (its reads take milliseconds, the timeout seconds); when
+                // it has not, the remedy keeps its placeholders and net.tcp, which waits for the
+                // judgement, cites it.
                 if let Some(group) =
                     super::target(ctx, conn).and_then(|t| t.described?.security_groups.first().cloned())
                 {
