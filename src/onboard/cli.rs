@@ -68,10 +68,13 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     {
         return usage(format!("cannot write the script to {}: {e}", path.display()));
     }
-    if !g.unfilled.is_empty() {
+    let missing = ob.values.missing(ob.preset);
+    if !missing.is_empty() {
+        let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
+        keys.dedup();
         eprintln!(
             "connector-doctor: onboard: the guide still misses {}; see its \"Missing values\" section",
-            g.unfilled.join(", ")
+            keys.join(", ")
         );
     }
     finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))

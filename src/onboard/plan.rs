@@ -241,3 +241,152 @@ pub fn prove(needs: &[Need]) -> Proof {
     }
     proof
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::onboard::Onboarding;
+    use crate::onboard::guide;
+
+    const XPANDER: &str = r#"
+region = "us-west-1"
+base_role_arn = "arn:aws:iam::111122223333:role/xpander-base-role"
+cluster_name = "xpander-prod"
+[[connector]]
+name = "warehouse"
+kind = "redshift"
+role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
+cluster_id = "xpander-redshift"
+database = "xpander_demo"
+external_id = "org-7f3a9c2e"
+[[connector]]
+name = "lake"
+kind = "redshift"
+role_arn = "arn:aws:iam::111122223333:role/xpander-lake-access"
+cluster_id = "lake"
+database = "lake"
+external_id = "org-7f3a9c2e"
+"#;
+
+    fn onboarding(preset: &str, config: &str, given: &[(&str, &str)]) -> Onboarding {
+        let config = Config::from_toml(Path::new("cd.toml"), config).unwrap();
+        let given: Vec<(String, String)> =
+            given.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Onboarding::prepare(Some(preset), &config, &given, &|_| None).unwrap()
+    }
+
+    fn failures(proof: &Proof) -> Vec<String> {
+        proof.failures().map(|l| format!("{} [{}] {}: {}", l.need, l.connector, l.what, l.detail)).collect()
+    }
+
+    #[test]
+    fn a_complete_plan_proves_and_leaves_no_placeholder() {
+        let ob = onboarding("xpander", XPANDER, &[]);
+        let proof = ob.prove();
+        assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
+        let g = guide::render(&ob, &proof, None);
+        assert!(g.unfilled.is_empty(), "{:?}", g.unfilled);
+        assert!(
+            !g.markdown.contains("org-7f3a9c2e") && !g.script.contains("org-7f3a9c2e"),
+            "ExternalId shown"
+        );
+        // One base policy lists both connector roles.
+        let base = documents(&ob.needs, Secrets::ShellVar)
+            .into_iter()
+            .find(|d| d.policy == "AssumeConnectorRoles")
+            .unwrap()
+            .json
+            .pretty();
+        assert!(base.contains("xpander-redshift-access") && base.contains("xpander-lake-access"), "{base}");
+    }
+
+    #[test]
+    fn a_connector_missing_from_the_base_roles_own_list_is_caught_before_apply() {
+        let list = ("assume_list", "arn:aws:iam::111122223333:role/xpander-redshift-access");
+        let ob = onboarding("xpander", XPANDER, &[list]);
+        let proof = ob.prove();
+        let f = failures(&proof);
+        assert_eq!(f.len(), 2, "AssumeRole and TagSession into the lake role: {f:?}");
+        assert!(
+            f.iter()
+                .all(|l| l.starts_with("base-assume-connector [lake]") && l.contains("xpander-lake-access")),
+            "{f:?}"
+        );
+        assert!(f[0].contains("implicitly denied"), "{f:?}");
+    }
+
+    #[test]
+    fn every_preset_proves_with_its_values() {
+        let q = onboarding(
+            "qualytics",
+            r#"
+region = "us-west-1"
+base_role_arn = "arn:aws:iam::111122223333:role/qualytics-dataplane-base"
+cluster_name = "analytics-prod"
+[[connector]]
+name = "warehouse"
+kind = "redshift"
+role_arn = "arn:aws:iam::111122223333:role/qualytics-redshift-target"
+cluster_id = "analytics"
+database = "warehouse"
+user = "qualytics"
+external_id = "qualytics-4c1d-prod"
+"#,
+            &[("oidc_provider", "oidc.eks.us-west-1.amazonaws.com/id/EXAMPLE")],
+        );
+        let v = onboarding(
+            "vcluster-rds",
+            r#"
+region = "us-west-1"
+base_role_arn = "arn:aws:iam::111122223333:role/vcluster-db"
+cluster_name = "vcluster-prod"
+[[connector]]
+name = "vcluster-db"
+kind = "rds"
+role_arn = "arn:aws:iam::111122223333:role/vcluster-db"
+instance_id = "vcluster-db"
+user = "postgres"
+database = "postgres"
+"#,
+            &[
+                ("db_resource_id", "db-VCLUSTERDBEXAMPLE234567ABC"),
+                ("db_host", "vcluster-db.example.us-west-1.rds.amazonaws.com"),
+            ],
+        );
+        for ob in [q, v] {
+            let proof = ob.prove();
+            assert!(
+                proof.holds(),
+                "{}: {:?} unproven {:?}",
+                ob.preset.name,
+                failures(&proof),
+                proof.unproven
+            );
+            let g = guide::render(&ob, &proof, None);
+            assert!(g.unfilled.is_empty(), "{}: {:?}", ob.preset.name, g.unfilled);
+        }
+    }
+
+    #[test]
+    fn an_external_id_demanded_of_an_internal_hop_fails_the_proof() {
+        let mut ob = onboarding("xpander", XPANDER, &[]);
+        // As if the preset put the ExternalId on AllowFromBaseRole: its own probe still passes
+        // the ExternalId, so judge the internal hop's probe (without one) against that rendering.
+        let internal = ob.needs.iter().position(|n| n.id == "connector-trust-base").unwrap();
+        let mut wrong = ob.needs[internal].clone();
+        wrong.external_id = Some(ob.values.connectors[0].external_id.clone());
+        let probes = ob.needs[internal].probes().unwrap();
+        ob.needs[internal] = wrong;
+        let doc = documents(&ob.needs, Secrets::Reveal)
+            .into_iter()
+            .find(|d| d.policy == "trust" && d.owner_name == "xpander-redshift-access")
+            .unwrap();
+        let trust = ("trust".to_owned(), Policy::parse(&doc.json.pretty()).unwrap());
+        let verdict = decide(&ob.needs[internal], &probes[0], Some(&trust), &[]);
+        assert_eq!(verdict.decision, Decision::ImplicitDeny);
+        assert!(verdict.near_misses.iter().any(|m| m.statement.sid.as_deref() == Some("AllowFromBaseRole")));
+    }
+}

@@ -10,6 +10,7 @@ mod identity;
 mod moto;
 mod net;
 mod netns;
+mod onboard;
 mod rds;
 mod rds_token;
 mod redshift;
