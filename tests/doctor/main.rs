@@ -11,6 +11,7 @@ mod moto;
 mod net;
 mod netns;
 mod onboard;
+mod policies;
 mod rds;
 mod rds_token;
 mod redshift;
