@@ -97,6 +97,9 @@ pub enum Command {
     /// Guided onboarding: a vendor's setup with your values filled in, its policies proven
     /// before anything is applied, and each step proven by its checks afterwards.
     ///
+    /// Without --print or --check-plan, runs every check against the live environment and shows
+    /// each step as done, to do (with the failing check's remedy) or blocked (--json for JSON).
+    ///
     /// Values come from the configuration file (region, base_role_arn, cluster_name, the
     /// [[connector]] entries) and from --value flags. A connector's ExternalId is never printed:
     /// the guide and the script name an environment variable (EXTERNAL_ID_<CONNECTOR>) instead.

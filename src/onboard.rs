@@ -13,6 +13,7 @@ pub mod json;
 pub mod need;
 pub mod plan;
 pub mod preset;
+pub mod progress;
 pub mod values;
 
 use need::Need;

@@ -3,11 +3,18 @@
 
 use std::fmt::Write as _;
 
+use std::sync::Arc;
+
 use super::guide;
+use super::progress;
 use super::{Onboarding, parse_values};
 use crate::app::{EXIT_USAGE, Sink, finish};
-use crate::cli::{Args, OnboardArgs};
+use crate::catalog::catalog;
+use crate::checks::identity::pod_facts;
+use crate::cli::{Args, Format, OnboardArgs};
 use crate::config::Config;
+use crate::engine::{Board, Ctx, Engine, Plan};
+use crate::report::CheckReport;
 use crate::world::World;
 
 /// Runs `onboard` and returns the exit code.
@@ -56,10 +63,7 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         return finish(sink.write(&out), u8::from(!proof.holds()));
     }
     if !o.print {
-        return usage(
-            "say what to do: --print writes the filled-in guide, --check-plan proves the generated policies"
-                .to_owned(),
-        );
+        return live(args, &ob, config, world, &mut sink);
     }
     let script_name = o.script.as_ref().map(|p| p.display().to_string());
     let g = guide::render(&ob, &proof, script_name.as_deref());
@@ -78,4 +82,39 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         );
     }
     finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))
+}
+
+/// Runs every check against the live environment and prints where each step stands.
+fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut Sink) -> u8 {
+    for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
+        world.redactor.remember(id.expose());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("connector-doctor: cannot start the async runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let timeout = config.timeout;
+    let config = Arc::new(config);
+    let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let results = runtime.block_on(engine.run(ctx.clone(), 1, timeout, tx));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let facts = pod_facts(&ctx);
+    let checks: Vec<CheckReport> =
+        results.iter().map(|f| CheckReport::from_finished(f, catalog(), &facts)).collect();
+    let mut unfilled = Vec::new();
+    let plans = guide::steps(ob, &mut unfilled);
+    let steps = progress::judge(&plans, &checks);
+    let all_done = steps.iter().all(|s| s.state == progress::State::Done);
+    let text = if args.format() == Format::Json {
+        let doc = serde_json::json!({"preset": ob.preset.name, "done": all_done, "steps": steps});
+        format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+    } else {
+        progress::render(&ob.preset.name, &steps)
+    };
+    finish(sink.write(&text), u8::from(!all_done))
 }

@@ -11,6 +11,7 @@ mod moto;
 mod net;
 mod netns;
 mod onboard;
+mod onboarding;
 mod policies;
 mod rds;
 mod rds_token;
