@@ -131,9 +131,19 @@ pub struct OnboardArgs {
     pub check_plan: bool,
 
     /// A value the setup needs, as KEY=VALUE (repeatable), e.g. --value account=111122223333.
-    /// The guide lists the keys it still misses.
+    /// The guide lists the keys it still misses. Values are remembered for the next run
+    /// (ExternalIds excepted); KEY= forgets one.
     #[arg(long = "value", value_name = "KEY=VALUE")]
     pub values: Vec<String>,
+
+    /// Where the onboarding remembers its preset, values and step states between runs.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CONNECTOR_DOCTOR_ONBOARD_PROGRESS",
+        default_value = ".connector-doctor-onboard.toml"
+    )]
+    pub progress: PathBuf,
 }
 
 /// Report formats.

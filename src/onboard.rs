@@ -14,6 +14,7 @@ pub mod need;
 pub mod plan;
 pub mod preset;
 pub mod progress;
+pub mod saved;
 pub mod values;
 
 use need::Need;

@@ -3,10 +3,12 @@
 
 use std::fmt::Write as _;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::guide;
 use super::progress;
+use super::saved::Saved;
 use super::{Onboarding, parse_values};
 use crate::app::{EXIT_USAGE, Sink, finish};
 use crate::catalog::catalog;
@@ -27,17 +29,29 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(format!("configuration error: {e}")),
     };
-    let given = match parse_values(&o.values) {
+    let flags = match parse_values(&o.values) {
         Ok(g) => g,
         Err(e) => return usage(e.to_string()),
     };
+    let mut saved = match Saved::load(&o.progress) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("cannot read the progress file {e}")),
+    };
+    // The flag, then the configuration, then the last run choose the preset; the last run's
+    // values only count for the same preset.
+    let preset = o.preset.clone().or_else(|| config.preset.clone()).or_else(|| saved.preset.clone());
+    if saved.preset.is_some() && saved.preset != preset {
+        saved = Saved::default();
+    }
+    let given = saved.values_with(&flags);
     let world = World::from_process();
-    let ob =
-        match Onboarding::prepare(o.preset.as_deref(), &config, &given, &|k| world.var(k).map(str::to_owned))
-        {
-            Ok(ob) => ob,
-            Err(e) => return usage(e.to_string()),
-        };
+    let env = |k: &str| world.var(k).map(str::to_owned);
+    let ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
+        Ok(ob) => ob,
+        Err(e) => return usage(e.to_string()),
+    };
+    saved.preset = Some(ob.preset.name.clone());
+    saved.remember(&flags, |k| ob.preset.value(k).is_some_and(|v| v.secret));
     let proof = ob.prove();
     let mut sink = match Sink::open(args) {
         Ok(s) => s,
@@ -60,11 +74,16 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
             proof.lines.len(),
             proof.unproven.len()
         );
+        keep(&saved, &o.progress);
         return finish(sink.write(&out), u8::from(!proof.holds()));
     }
     if !o.print {
-        return live(args, &ob, config, world, &mut sink);
+        let (code, steps) = live(args, &ob, config, world, &mut sink);
+        saved.steps = steps;
+        keep(&saved, &o.progress);
+        return code;
     }
+    keep(&saved, &o.progress);
     let script_name = o.script.as_ref().map(|p| p.display().to_string());
     let g = guide::render(&ob, &proof, script_name.as_deref());
     if let Some(path) = &o.script
@@ -84,8 +103,22 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))
 }
 
-/// Runs every check against the live environment and prints where each step stands.
-fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut Sink) -> u8 {
+/// Writes the progress file; a read-only directory only costs the memory, not the run.
+fn keep(saved: &Saved, path: &std::path::Path) {
+    if let Err(e) = saved.store(path) {
+        eprintln!("connector-doctor: onboard: cannot remember this run's values in {e}");
+    }
+}
+
+/// Runs every check against the live environment and prints where each step stands; returns
+/// the exit code and each step's state, for the progress file.
+fn live(
+    args: &Args,
+    ob: &Onboarding,
+    config: Config,
+    world: World,
+    sink: &mut Sink,
+) -> (u8, BTreeMap<String, String>) {
     for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
@@ -93,7 +126,7 @@ fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut S
         Ok(r) => r,
         Err(e) => {
             eprintln!("connector-doctor: cannot start the async runtime: {e}");
-            return EXIT_USAGE;
+            return (EXIT_USAGE, BTreeMap::new());
         }
     };
     let timeout = config.timeout;
@@ -116,5 +149,12 @@ fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut S
     } else {
         progress::render(&ob.preset.name, &steps)
     };
-    finish(sink.write(&text), u8::from(!all_done))
+    let states = steps
+        .iter()
+        .map(|s| {
+            let key = s.connector.as_ref().map_or_else(|| s.step.clone(), |c| format!("{}[{c}]", s.step));
+            (key, format!("{:?}", s.state).to_lowercase())
+        })
+        .collect();
+    (finish(sink.write(&text), u8::from(!all_done)), states)
 }

@@ -120,8 +120,9 @@ fn a_connector_left_out_of_the_base_roles_list_fails_the_plan_proof() {
         "{}",
         run.stdout
     );
-    // Without the list of one's own, the guide lists every connector and the proof holds.
-    let run = onboard(dir.path(), &config, &["--check-plan"]);
+    // Without the list of one's own (forgotten with an empty value), the guide lists every
+    // connector and the proof holds.
+    let run = onboard(dir.path(), &config, &["--check-plan", "--value", "assume_list="]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
@@ -141,4 +142,43 @@ fn usage_errors_exit_2_with_a_clear_message() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
         assert!(!run.stderr.contains("internal error"), "{args:?}: {}", run.stderr);
     }
+}
+
+#[test]
+fn values_are_remembered_so_that_a_later_run_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = onboard(
+        dir.path(),
+        "",
+        &[
+            "--preset",
+            "xpander",
+            "--check-plan",
+            "--value",
+            "account=111122223333",
+            "--value",
+            "region=eu-west-2",
+            "--value",
+            "external_id=org-7f3a9c2e",
+        ],
+    );
+    assert_eq!(first.code, 1, "values are still missing: {}", first.stdout);
+    let file = std::fs::read_to_string(dir.path().join(".connector-doctor-onboard.toml")).unwrap();
+    assert!(file.contains("preset = \"xpander\"") && file.contains("account = \"111122223333\""), "{file}");
+    assert!(!file.contains("org-7f3a9c2e"), "an ExternalId is never written: {file}");
+    // No preset and no values on the command line: both come back from the file.
+    let second = onboard(dir.path(), "", &["--print", "--value", "cluster_name=xpander-prod"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("| `region` | | `eu-west-2` | --value |"), "{}", second.stdout);
+    assert!(second.stdout.contains("--cluster-name xpander-prod"), "the new value is used");
+    let missing =
+        second.stdout.split("## Missing values").nth(1).unwrap().split("## Plan proof").next().unwrap();
+    assert!(!missing.contains("`account`") && missing.contains("`external_id`"), "{missing}");
+    let file = std::fs::read_to_string(dir.path().join(".connector-doctor-onboard.toml")).unwrap();
+    assert!(file.contains("cluster_name = \"xpander-prod\""), "{file}");
+    // A damaged file is a clear usage error.
+    std::fs::write(dir.path().join(".connector-doctor-onboard.toml"), "preset = [").unwrap();
+    let broken = onboard(dir.path(), "", &["--print"]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("cannot read the progress file"), "{}", broken.stderr);
 }
