@@ -136,6 +136,11 @@ pub struct OnboardArgs {
     #[arg(long = "value", value_name = "KEY=VALUE")]
     pub values: Vec<String>,
 
+    /// Learn the account (and, without a configured base role, the base role) from the caller
+    /// identity, by running the identity checks first.
+    #[arg(long)]
+    pub discover: bool,
+
     /// Where the onboarding remembers its preset, values and step states between runs.
     #[arg(
         long,

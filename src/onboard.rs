@@ -82,6 +82,14 @@ impl Onboarding {
         Ok(Onboarding { preset, values, needs })
     }
 
+    /// Takes values learned from AWS (those not given otherwise) and makes the needs again.
+    pub fn learn(&mut self, learned: &[(&str, String)]) {
+        for (key, value) in learned {
+            self.values.learn(key, value);
+        }
+        self.needs = need::needs(self.preset, &self.values);
+    }
+
     /// The proof of the generated plan.
     pub fn prove(&self) -> plan::Proof {
         plan::prove(&self.needs)

@@ -46,10 +46,18 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     let given = saved.values_with(&flags);
     let world = World::from_process();
     let env = |k: &str| world.var(k).map(str::to_owned);
-    let ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
+    let mut ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
         Ok(ob) => ob,
         Err(e) => return usage(e.to_string()),
     };
+    if o.discover {
+        match discover(&config, &world) {
+            Some(learned) => ob.learn(&learned),
+            None => eprintln!(
+                "connector-doctor: onboard: the caller identity could not be learned; run connector-doctor to see why"
+            ),
+        }
+    }
     saved.preset = Some(ob.preset.name.clone());
     saved.remember(&flags, |k| ob.preset.value(k).is_some_and(|v| v.secret));
     let proof = ob.prove();
@@ -101,6 +109,26 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         );
     }
     finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))
+}
+
+/// Runs the identity checks alone and returns what the caller identity tells: the account, and
+/// the base role when the pod runs as an assumed role.
+fn discover(config: &Config, world: &World) -> Option<Vec<(&'static str, String)>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().ok()?;
+    let identity_only = Config { connectors: Vec::new(), ..config.clone() };
+    let config = Arc::new(identity_only);
+    let ctx = Arc::new(Ctx { world: world.clone(), config: config.clone(), board: Board::default() });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    runtime.block_on(engine.run(ctx.clone(), 1, config.timeout, tx));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let caller = ctx.board.get::<crate::checks::identity::CallerIdentity>(None)?;
+    let mut learned = vec![("account", caller.account.clone())];
+    let arn: Option<crate::config::Arn> = caller.arn.parse().ok();
+    if let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
+        learned.push(("base_role_name", role.to_owned()));
+    }
+    Some(learned)
 }
 
 /// Writes the progress file; a read-only directory only costs the memory, not the run.

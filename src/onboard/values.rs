@@ -27,6 +27,8 @@ pub enum Source {
     Default,
     /// Computed from other values.
     Derived,
+    /// Learned from AWS (the caller identity).
+    Discovered,
 }
 
 impl std::fmt::Display for Source {
@@ -37,6 +39,7 @@ impl std::fmt::Display for Source {
             Source::Env(var) => write!(f, "environment ({var})"),
             Source::Default => f.write_str("preset default"),
             Source::Derived => f.write_str("derived"),
+            Source::Discovered => f.write_str("discovered (sts:GetCallerIdentity)"),
         }
     }
 }
@@ -218,6 +221,21 @@ impl Values {
         values.derive();
         values.validate(preset)?;
         Ok(values)
+    }
+
+    /// Takes a value learned from AWS over a default or a derived one (never over one given);
+    /// then derives again.
+    pub fn learn(&mut self, key: &str, value: &str) {
+        let weak = self.global.get(key).is_none_or(|k| matches!(k.from, Source::Default | Source::Derived));
+        if weak {
+            self.global.insert(key.to_owned(), known(value, Source::Discovered));
+            // Values derived before may now follow from the discovered one.
+            self.global.retain(|_, k| k.from != Source::Derived);
+            for c in &mut self.connectors {
+                c.values.retain(|_, k| k.from != Source::Derived);
+            }
+            self.derive();
+        }
     }
 
     /// Fills what follows from other values.

@@ -217,3 +217,32 @@ fn a_step_done_wrong_shows_its_failing_check_and_remedy_in_place() {
         "{step3}"
     );
 }
+
+#[test]
+fn discover_learns_the_account_and_the_base_role_from_the_caller_identity() {
+    // No base role in the configuration: the preset's default name would be wrong here.
+    let lab = Lab::start(super::support::edited_scenario(
+        "vcluster-rds-healthy",
+        &[("base_role_arn = \"arn:aws:iam::111122223333:role/vcluster-db\"\n", "")],
+    ))
+    .unwrap();
+    let run = doctor_in(&lab, &["onboard", "--print"]);
+    assert!(
+        run.stdout
+            .contains("| `base_role_name` | | `vcluster-platform-iam-database-role` | preset default |"),
+        "{}",
+        run.stdout
+    );
+    let run = doctor_in(&lab, &["onboard", "--print", "--discover"]);
+    assert!(
+        run.stdout.contains("| `account` | | `111122223333` | discovered (sts:GetCallerIdentity) |"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("| `base_role_name` | | `vcluster-db` | discovered (sts:GetCallerIdentity) |"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--role-name vcluster-db --assume-role-policy-document"), "the steps use it");
+}
