@@ -64,8 +64,21 @@ pub fn audit(needs: &[&Need], roles: &[RoleView], base_assumes_only: bool) -> Ve
     };
     for need in needs.iter().filter(|n| n.role != RoleRef::Document) {
         let Some(role) = roles.iter().find(|r| r.arn == need.owner_arn) else { continue };
-        let Some(probes) = need.probes() else { continue };
         let trust = role.trust.clone().map(|p| ("trust policy".to_owned(), p));
+        let Some(probes) = need.probes() else {
+            if let Some(probe) = need.presence_probe() {
+                let v = decide(need, &probe, trust.as_ref(), &role.identity);
+                let demands_it = v.near_misses.iter().any(|m| {
+                    !m.failed.is_empty()
+                        && m.failed.iter().all(|f| f.key.eq_ignore_ascii_case("sts:ExternalId"))
+                });
+                // Admitted without the ExternalId is chain.external_id's to report.
+                if !demands_it && v.decision != connector_iam::Decision::Allow {
+                    push(missing(need, role), &mut out);
+                }
+            }
+            continue;
+        };
         let verdicts: Vec<_> = probes
             .iter()
             .filter(|p| p.expect == Expect::Allow)

@@ -233,6 +233,20 @@ impl Need {
         }
     }
 
+    /// For a statement that demands an ExternalId nobody gave: the hop without one. Its near
+    /// miss on the ExternalId alone shows that the statement is there, value unseen.
+    pub fn presence_probe(&self) -> Option<Probe> {
+        if !matches!(self.external_id, Some(None)) || !self.unfilled.is_empty() || !self.is_trust() {
+            return None;
+        }
+        let (principal, who) = self.caller()?;
+        Some(Probe {
+            request: Request::new(principal, "sts:AssumeRole", &self.owner_arn),
+            expect: Expect::NotAllow,
+            what: format!("{who} sts:AssumeRole on {} without the ExternalId", self.owner_arn),
+        })
+    }
+
     /// The requests the statement must decide, or `None` while a value is missing.
     pub fn probes(&self) -> Option<Vec<Probe>> {
         if !self.unfilled.is_empty() || self.owner_arn.starts_with('<') {
