@@ -371,6 +371,22 @@ database = "postgres"
     }
 
     #[test]
+    fn a_serverless_connector_gets_serverless_credentials_and_no_cluster_values() {
+        let config = XPANDER.replace("cluster_id = \"lake\"", "workgroup = \"lake\"");
+        let ob = onboarding("xpander", &config, &[]);
+        let missing: Vec<_> =
+            ob.values.missing(ob.preset).into_iter().map(|m| (m.key, m.connector)).collect();
+        assert_eq!(missing, [("workgroup_arn".to_owned(), Some("lake".to_owned()))]);
+        let arn = "arn:aws:redshift-serverless:us-west-1:111122223333:workgroup/0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6";
+        let ob = onboarding("xpander", &config, &[("workgroup_arn", arn)]);
+        let proof = ob.prove();
+        assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
+        let g = guide::render(&ob, &proof, None);
+        assert!(g.unfilled.is_empty(), "{:?}", g.unfilled);
+        assert!(g.markdown.contains("--workgroup-name lake") && g.markdown.contains(arn), "serverless steps");
+    }
+
+    #[test]
     fn an_external_id_demanded_of_an_internal_hop_fails_the_proof() {
         let mut ob = onboarding("xpander", XPANDER, &[]);
         // As if the preset put the ExternalId on AllowFromBaseRole: its own probe still passes
