@@ -371,6 +371,57 @@ database = "postgres"
     }
 
     #[test]
+    fn qualytics_managed_and_static_key_paths_have_their_own_base() {
+        const TARGET: &str = r#"
+region = "us-west-1"
+[[connector]]
+name = "warehouse"
+kind = "redshift"
+role_arn = "arn:aws:iam::111122223333:role/qualytics-redshift-target"
+cluster_id = "analytics"
+database = "warehouse"
+user = "qualytics"
+external_id = "qualytics-4c1d-prod"
+"#;
+        let dataplane = "arn:aws:iam::315179787488:role/acme-dataplane-role";
+        let managed =
+            onboarding("qualytics", TARGET, &[("deployment", "managed"), ("base_principal_arn", dataplane)]);
+        let proof = managed.prove();
+        assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
+        let g = guide::render(&managed, &proof, None);
+        assert!(g.unfilled.is_empty(), "{:?}", g.unfilled);
+        assert!(g.markdown.contains("Use the dataplane role Qualytics gives you"), "managed step");
+        assert!(!g.markdown.contains("AssumeTargetRoles"), "no base policy of ours in a managed deployment");
+        assert!(
+            g.markdown.contains(&format!("\"AWS\": \"{dataplane}\"")),
+            "the trust names the dataplane role"
+        );
+
+        let keys = onboarding("qualytics", TARGET, &[("deployment", "static-keys")]);
+        let proof = keys.prove();
+        assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
+        let g = guide::render(&keys, &proof, None);
+        assert!(g.unfilled.is_empty(), "{:?}", g.unfilled);
+        assert!(
+            g.markdown.contains("aws iam put-user-policy --user-name qualytics-dataplane"),
+            "{}",
+            g.markdown
+        );
+        assert!(
+            g.markdown.contains("\"AWS\": \"arn:aws:iam::111122223333:user/qualytics-dataplane\""),
+            "the trust names the user"
+        );
+        let e = Onboarding::prepare(
+            Some("qualytics"),
+            &Config::from_toml(Path::new("cd.toml"), TARGET).unwrap(),
+            &[("deployment".into(), "hybrid".into())],
+            &|_| None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not one of managed, irsa, static-keys"), "{e}");
+    }
+
+    #[test]
     fn a_serverless_connector_gets_serverless_credentials_and_no_cluster_values() {
         let config = XPANDER.replace("cluster_id = \"lake\"", "workgroup = \"lake\"");
         let ob = onboarding("xpander", &config, &[]);

@@ -19,15 +19,18 @@ pub enum State {
     Todo,
     /// Its checks could not run: an earlier link is broken.
     Blocked,
+    /// None of its checks is in this run (its connector is not in the configuration yet).
+    Unproven,
 }
 
 impl State {
     /// A glyph and a word, readable without colour.
     pub fn label(self) -> &'static str {
         match self {
-            State::Done => "✔ done   ",
-            State::Todo => "✖ to do  ",
+            State::Done => "✔ done",
+            State::Todo => "✖ to do",
             State::Blocked => "– blocked",
+            State::Unproven => "· unproven",
         }
     }
 }
@@ -100,6 +103,7 @@ pub fn judge(plans: &[StepPlan<'_>], checks: &[CheckReport]) -> Vec<StepProgress
             let failing = mine.iter().find(|c| matches!(c.status, Status::Fail | Status::Error));
             let blocked = mine.iter().find(|c| c.status == Status::Skip && c.blocked_by.is_some());
             let (state, problem) = match (failing, blocked) {
+                _ if mine.is_empty() => (State::Unproven, None),
                 (Some(c), _) => (State::Todo, Some(problem(c))),
                 (None, Some(c)) => (State::Blocked, Some(problem(c))),
                 (None, None) => (State::Done, None),
@@ -144,7 +148,15 @@ pub fn render(preset: &str, steps: &[StepProgress]) -> String {
     let done = steps.iter().filter(|s| s.state == State::Done).count();
     let mut out = format!("Onboarding {preset}: {done} of {} steps done\n\n", steps.len());
     for s in steps {
-        let _ = writeln!(out, "{}  Step {}. {}", s.state.label(), s.number, s.title);
+        let label = s.state.label();
+        let pad = 11 - label.chars().count();
+        let _ = writeln!(out, "{label}{:pad$}Step {}. {}", "", s.number, s.title);
+        if s.state == State::Unproven {
+            let _ = writeln!(
+                out,
+                "             none of its checks ran: add the connector to the configuration ([[connector]])"
+            );
+        }
         if let Some(p) = &s.problem {
             let pad = "             ";
             if s.state == State::Blocked {
@@ -163,4 +175,26 @@ pub fn render(preset: &str, steps: &[StepProgress]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::onboard::Onboarding;
+    use crate::onboard::guide::steps;
+
+    #[test]
+    fn a_step_whose_checks_did_not_run_is_not_done() {
+        let config = Config::from_toml(Path::new("cd.toml"), "region = \"us-west-1\"\n").unwrap();
+        let ob = Onboarding::prepare(Some("vcluster-rds"), &config, &[], &|_| None).unwrap();
+        let plans = steps(&ob, &mut Vec::new());
+        let progress = judge(&plans, &[]);
+        assert!(progress.iter().all(|s| s.state == State::Unproven), "{progress:?}");
+        let text = render("vcluster-rds", &progress);
+        assert!(text.starts_with("Onboarding vcluster-rds: 0 of 6 steps done"), "{text}");
+        assert!(text.contains("· unproven Step 1.") && text.contains("add the connector"), "{text}");
+    }
 }
