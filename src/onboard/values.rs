@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::preset::{Preset, Scope, ValueSpec, When};
+use super::preset::{Preset, Scope, When};
 use crate::config::{Arn, Config, ConnectorKind, check_external_id};
 use crate::outcome::Facts;
 use crate::secret::Secret;
@@ -292,7 +292,7 @@ impl Values {
     fn validate(&self, preset: &Preset) -> Result<(), ValueError> {
         for spec in &preset.values {
             let check = |value: &str, connector: Option<&str>| {
-                validate(spec, value).map_err(|message| ValueError {
+                validate(&spec.check, value).map_err(|message| ValueError {
                     key: spec.key.clone(),
                     connector: connector.map(str::to_owned),
                     message,
@@ -317,34 +317,24 @@ impl Values {
                 }
             }
         }
-        for (key, check) in
-            [("connector_role_arn", "role-arn"), ("base_role_arn", "role-arn"), ("base_principal_arn", "arn")]
-        {
-            let spec = ValueSpec {
-                key: key.to_owned(),
-                what: String::new(),
-                check: check.to_owned(),
-                scope: Scope::Global,
-                find: None,
-                secret: false,
-                optional: false,
-                kinds: Vec::new(),
-                when: None,
-            };
-            if preset.value(key).is_some() {
-                continue;
-            }
+        // Derived values the preset does not list still have a shape to keep.
+        let derived = [
+            ("connector_role_arn", "role-arn"),
+            ("base_role_arn", "role-arn"),
+            ("base_principal_arn", "arn"),
+        ];
+        for (key, rule) in derived.into_iter().filter(|(k, _)| preset.value(k).is_none()) {
             let fail = |message, connector: Option<&str>| ValueError {
                 key: key.to_owned(),
                 connector: connector.map(str::to_owned),
                 message,
             };
             if let Some(k) = self.global.get(key) {
-                validate(&spec, &k.value).map_err(|m| fail(m, None))?;
+                validate(rule, &k.value).map_err(|m| fail(m, None))?;
             }
             for conn in &self.connectors {
                 if let Some(k) = conn.values.get(key) {
-                    validate(&spec, &k.value).map_err(|m| fail(m, Some(&conn.name)))?;
+                    validate(rule, &k.value).map_err(|m| fail(m, Some(&conn.name)))?;
                 }
             }
         }
@@ -456,9 +446,9 @@ fn is_connector_key(key: &str) -> bool {
     ["connector_role_arn", "connector_role_name", "workgroup", "external_id"].contains(&key)
 }
 
-/// Checks one value against its spec's rule. Messages never repeat a secret value.
-fn validate(spec: &ValueSpec, value: &str) -> Result<(), String> {
-    let check = spec.check.as_str();
+/// Checks one value against a preset's rule (`ValueSpec::check`). Messages never repeat a
+/// secret value.
+fn validate(check: &str, value: &str) -> Result<(), String> {
     if check == "external-id" {
         return check_external_id(value).map_err(|e| format!("the ExternalId {e}"));
     }
