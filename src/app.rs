@@ -41,12 +41,13 @@ fn run(args: &Args) -> u8 {
     match &args.command {
         Some(Command::Explain { code }) => explain(args, code),
         Some(Command::ListChecks) => list_checks(args),
+        Some(Command::Onboard(o)) => crate::onboard::cli::run(args, o),
         None => diagnose(args),
     }
 }
 
 /// Why output stopped early.
-enum Stop {
+pub(crate) enum Stop {
     /// The reader went away (`| head`): that is success, not an error.
     BrokenPipe,
     /// Another write error.
@@ -54,12 +55,12 @@ enum Stop {
 }
 
 /// Where the report goes: stdout, or the `--output` file.
-struct Sink {
+pub(crate) struct Sink {
     out: Box<dyn Write>,
 }
 
 impl Sink {
-    fn open(args: &Args) -> Result<Self, u8> {
+    pub(crate) fn open(args: &Args) -> Result<Self, u8> {
         let out: Box<dyn Write> = match &args.output {
             Some(path) => match std::fs::File::create(path) {
                 Ok(f) => Box::new(std::io::BufWriter::new(f)),
@@ -73,7 +74,7 @@ impl Sink {
         Ok(Self { out })
     }
 
-    fn write(&mut self, text: &str) -> Result<(), Stop> {
+    pub(crate) fn write(&mut self, text: &str) -> Result<(), Stop> {
         self.out.write_all(text.as_bytes()).and_then(|()| self.out.flush()).map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe { Stop::BrokenPipe } else { Stop::Failed(e) }
         })
@@ -81,7 +82,7 @@ impl Sink {
 }
 
 /// Maps a write outcome to an exit code: a closed pipe is success.
-fn finish(result: Result<(), Stop>, code: u8) -> u8 {
+pub(crate) fn finish(result: Result<(), Stop>, code: u8) -> u8 {
     match result {
         Ok(()) => code,
         Err(Stop::BrokenPipe) => 0,
@@ -92,7 +93,7 @@ fn finish(result: Result<(), Stop>, code: u8) -> u8 {
     }
 }
 
-fn style_for(args: &Args, world: &World) -> Style {
+pub(crate) fn style_for(args: &Args, world: &World) -> Style {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     Style::decide(
         args.color,

@@ -94,6 +94,61 @@ pub enum Command {
     },
     /// List every check, what it proves and what it needs.
     ListChecks,
+    /// Guided onboarding: a vendor's setup with your values filled in, its policies proven
+    /// before anything is applied, and each step proven by its checks afterwards.
+    ///
+    /// Without --print or --check-plan, runs every check against the live environment and shows
+    /// each step as done, to do (with the failing check's remedy) or blocked (--json for JSON).
+    ///
+    /// Values come from the configuration file (region, base_role_arn, cluster_name, the
+    /// [[connector]] entries) and from --value flags. A connector's ExternalId is never printed:
+    /// the guide and the script name an environment variable (EXTERNAL_ID_<CONNECTOR>) instead.
+    /// Exit codes: 0 done, 1 the plan proof or a step's check failed, 2 bad usage or a bad value.
+    #[command(verbatim_doc_comment)]
+    #[allow(clippy::doc_markdown)] // --help text: names of fields and variables, not code.
+    Onboard(OnboardArgs),
+}
+
+/// The options of `onboard`.
+#[derive(Debug, clap::Args)]
+pub struct OnboardArgs {
+    /// The vendor setup to follow [default: preset in the configuration].
+    #[arg(long, value_name = "PRESET", value_parser = ["xpander", "qualytics", "vcluster-rds"])]
+    pub preset: Option<String>,
+
+    /// Print the whole guide as Markdown: values, plan proof, every step's policies and commands,
+    /// and the script of all commands (unless --script writes it to a file).
+    #[arg(long)]
+    pub print: bool,
+
+    /// Write the shell script of every command to FILE (with --print).
+    #[arg(long, value_name = "FILE", requires = "print")]
+    pub script: Option<PathBuf>,
+
+    /// Prove the generated policies with the IAM evaluator and print only the proof; exit 1 if a
+    /// request the chain makes would be denied, or a value is missing.
+    #[arg(long, conflicts_with = "print")]
+    pub check_plan: bool,
+
+    /// A value the setup needs, as KEY=VALUE (repeatable), e.g. --value account=111122223333.
+    /// The guide lists the keys it still misses. Values are remembered for the next run
+    /// (ExternalIds excepted); KEY= forgets one.
+    #[arg(long = "value", value_name = "KEY=VALUE")]
+    pub values: Vec<String>,
+
+    /// Learn the account (and, without a configured base role, the base role) from the caller
+    /// identity, by running the identity checks first.
+    #[arg(long)]
+    pub discover: bool,
+
+    /// Where the onboarding remembers its preset, values and step states between runs.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CONNECTOR_DOCTOR_ONBOARD_PROGRESS",
+        default_value = ".connector-doctor-onboard.toml"
+    )]
+    pub progress: PathBuf,
 }
 
 /// Report formats.

@@ -495,7 +495,7 @@ fn duration(loc: &Locator<'_>, c: &FileConnector) -> Result<Option<i32>, ConfigE
 }
 
 /// Regions look like `us-west-1` or `us-gov-east-1`.
-fn check_region(region: &str) -> Result<(), String> {
+pub(crate) fn check_region(region: &str) -> Result<(), String> {
     let parts: Vec<&str> = region.split('-').collect();
     let ok = parts.len() >= 3
         && parts

@@ -16,6 +16,7 @@ pub mod files;
 pub mod http;
 pub mod jwt;
 pub mod net;
+pub mod onboard;
 pub mod outcome;
 pub mod postgres;
 pub mod report;

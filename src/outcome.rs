@@ -161,6 +161,16 @@ codes! {
     SelfAssumeDenied => "self-assume-denied",
     /// The self-assume works only with an ExternalId the connector's own calls do not pass.
     SelfAssumeExternalIdCondition => "self-assume-external-id-condition",
+    /// A trust statement the preset requires is absent from the role's real trust policy.
+    TrustStatementMissing => "trust-statement-missing",
+    /// An internal trust statement (self-assume, from the base role) carries a condition.
+    TrustConditionOnInternalStatement => "trust-condition-on-internal-statement",
+    /// The base role holds permissions beyond assuming connector roles.
+    BaseRoleHasServicePermissions => "base-role-has-service-permissions",
+    /// `sts:TagSession` is missing beside `sts:AssumeRole` in a trust or a self-assume permission.
+    TagSessionMissingInPolicy => "tag-session-missing-in-policy",
+    /// A permission the preset scopes to ARNs is granted on `"Resource": "*"`.
+    WildcardResource => "wildcard-resource",
     /// No RDS instance, Aurora cluster or proxy has the configured id.
     DbNotFound => "db-not-found",
     /// The database does not accept IAM authentication.

@@ -88,6 +88,11 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("statement_error", "the server's error for the failed statement"),
     ("denied_call", "the call that was denied"),
     ("warehouse_flag", "the CLI option naming the cluster or workgroup"),
+    ("preset", "the onboarding preset the setup follows"),
+    ("policy_role", "the role whose policy the audit wants changed"),
+    ("policy_name", "that policy: trust, or a permission policy's name"),
+    ("policy_change", "the statement to add, or the change to make, with real values"),
+    ("policy_findings", "every finding of the policy audit, one a line"),
 ];
 
 /// Whether `name` is a known placeholder.

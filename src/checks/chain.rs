@@ -10,6 +10,7 @@
 pub mod assume;
 pub mod explain;
 pub mod external_id;
+pub mod policies;
 pub mod self_assume;
 pub mod tag_session;
 

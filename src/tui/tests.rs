@@ -197,6 +197,13 @@ impl Script {
                 Outcome::not_applicable(format!("No ExternalId is configured for {connector}.")),
                 0,
             );
+            self.finished(
+                &format!("chain.policies[{connector}]"),
+                Outcome::pass(format!(
+                    "The real policies of {role} hold every statement the preset requires."
+                )),
+                21,
+            );
         }
         let at = "app-db.c9akciq32lab.us-west-1.rds.amazonaws.com:5432";
         self.finished(
@@ -292,6 +299,15 @@ impl Script {
             0,
         );
         self.blocked("chain.external_id[app-db]", "chain.assume[app-db]");
+        for connector in ["warehouse", "app-db"] {
+            self.finished(
+                &format!("chain.policies[{connector}]"),
+                Outcome::not_applicable(
+                    "No preset is configured, so there is nothing to compare the policies with.",
+                ),
+                0,
+            );
+        }
         for check in ["rds.instance", "rds.token", "rds.connect", "rds.grant"] {
             self.blocked(&format!("{check}[app-db]"), "chain.assume[app-db]");
         }
@@ -450,7 +466,7 @@ fn all_passed() {
     s.all_pass();
     assert!(!s.app.is_running());
     assert_eq!(s.app.selected, 0, "with nothing wrong, the selection stays at the top");
-    assert_eq!(s.app.summary().line(), "✔ 25 passed · – 5 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 27 passed · – 5 skipped");
     s.assert_screens("all_passed");
 }
 
@@ -459,7 +475,7 @@ fn a_finished_run_selects_its_first_problem_and_shows_its_remedy() {
     let mut s = Script::new();
     s.mixed();
     assert_eq!(s.app.selected_key(), Some(s.key("chain.assume[app-db]")));
-    assert_eq!(s.app.summary().line(), "✔ 14 passed · ▲ 1 warned · ✖ 2 failed · – 13 skipped");
+    assert_eq!(s.app.summary().line(), "✔ 14 passed · ▲ 1 warned · ✖ 2 failed · – 15 skipped");
     s.assert_screens("failures_first_problem");
 }
 

@@ -269,8 +269,8 @@ fn with_every_endpoint_blackholed_the_run_ends_within_its_deadline() {
     eprintln!("every endpoint blackholed: the run took {:?} (deadline {deadline} s)", run.took);
     assert_eq!(run.code, 1);
     let rows = report["checks"].as_array().unwrap();
-    // Identity 5, chain 4, RDS 4, network 4: every one reported, run or not.
-    assert_eq!(rows.len(), 17, "{report:#}");
+    // Identity 5, chain 5, RDS 4, network 4: every one reported, run or not.
+    assert_eq!(rows.len(), 18, "{report:#}");
     let agent = rows.iter().find(|c| c["id"] == "identity.agent").unwrap();
     assert_eq!(agent["code"], "agent-unreachable", "{agent:#}");
 }

@@ -209,6 +209,69 @@ pub async fn read(
     readout
 }
 
+/// What IAM says about one role: its trust, its own policies and its boundary.
+#[derive(Debug, Default)]
+pub struct RoleReadout {
+    /// The trust policy, when readable.
+    pub trust: Option<Policy>,
+    /// Inline and attached policies, when readable.
+    pub identity: Option<Vec<Named>>,
+    /// The permissions boundary, when it has one.
+    pub boundary: Option<Named>,
+    /// IAM says the role does not exist.
+    pub missing: bool,
+}
+
+/// Reads `roles` (by name) with `as_who`'s credentials, within one budget. Returns each role's
+/// readout, every call made as evidence, and what refused first ("iam:GetRole was denied").
+pub async fn read_roles(
+    ctx: &Ctx,
+    as_who: &Credentials,
+    roles: &[String],
+) -> (Vec<(String, RoleReadout)>, Vec<Evidence>, Option<String>) {
+    let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
+    let iam = aws::iam_client(
+        &ctx.world,
+        &region.name,
+        SharedCredentialsProvider::new(as_who.clone()),
+        READ_BUDGET,
+    );
+    let mut reader = Reader { iam, evidence: Vec::new(), refused: None };
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + READ_BUDGET;
+    let work = async {
+        for role in roles {
+            let trust = reader.trust(role).await;
+            if reader.refused.as_deref().is_some_and(|r| r.ends_with("no such entity in this account")) {
+                // A role that does not exist is a finding, not a refusal.
+                reader.refused = None;
+                out.push((
+                    role.clone(),
+                    RoleReadout { missing: true, identity: Some(Vec::new()), ..RoleReadout::default() },
+                ));
+                continue;
+            }
+            if reader.refused.is_some() {
+                break;
+            }
+            let (identity, boundary) = match reader.role_policies(role).await {
+                Some((identity, boundary)) => (Some(identity), boundary),
+                None => (None, None),
+            };
+            out.push((role.clone(), RoleReadout { trust, identity, boundary, missing: false }));
+        }
+    };
+    if tokio::time::timeout_at(deadline, work).await.is_err() {
+        reader
+            .evidence
+            .push(Evidence::call("read IAM").message(format!("stopped after {} s", READ_BUDGET.as_secs())));
+        reader
+            .refused
+            .get_or_insert_with(|| format!("reading IAM took longer than {} s", READ_BUDGET.as_secs()));
+    }
+    (out, reader.evidence, reader.refused)
+}
+
 /// What the policies say about a denied hop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {

@@ -1,0 +1,97 @@
+//! Guided onboarding: a vendor's setup ([`preset`]) filled with the user's values ([`values`]),
+//! its requirements made concrete per connector ([`need`]), the policy documents that satisfy
+//! them and the proof that they do ([`plan`]), the printed guide ([`guide`]), and the audit of
+//! real roles against the same requirements ([`audit`], used by the `chain.policies` check).
+//!
+//! One requirement model serves the generator, the plan proof and the audit, so that the policy
+//! the guide prints is exactly the policy the audit expects.
+
+pub mod audit;
+pub mod cli;
+pub mod guide;
+pub mod json;
+pub mod need;
+pub mod plan;
+pub mod preset;
+pub mod progress;
+pub mod saved;
+pub mod values;
+
+use need::Need;
+use preset::Preset;
+use values::{ValueError, Values};
+
+use crate::config::Config;
+
+/// One onboarding: a preset, the values gathered for it, and its needs.
+#[derive(Debug)]
+pub struct Onboarding {
+    /// The preset.
+    pub preset: &'static Preset,
+    /// The values.
+    pub values: Values,
+    /// The requirements, per connector.
+    pub needs: Vec<Need>,
+}
+
+/// Why an onboarding cannot be prepared: bad usage, not a diagnosis.
+#[derive(Debug, thiserror::Error)]
+pub enum OnboardError {
+    /// No preset was named anywhere.
+    #[error("name a preset with --preset ({}) or preset = \"…\" in the configuration", names())]
+    NoPreset,
+    /// The preset does not exist.
+    #[error("unknown preset {0:?}; expected one of {names}", names = names())]
+    UnknownPreset(String),
+    /// A `--value` flag is not `KEY=VALUE`.
+    #[error("--value {0:?}: expected KEY=VALUE")]
+    ValueSyntax(String),
+    /// A value is wrong.
+    #[error("--value or configuration: {0}")]
+    Value(#[from] ValueError),
+}
+
+fn names() -> String {
+    preset::presets().iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Splits `--value KEY=VALUE` flags.
+pub fn parse_values(flags: &[String]) -> Result<Vec<(String, String)>, OnboardError> {
+    flags
+        .iter()
+        .map(|f| match f.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+            _ => Err(OnboardError::ValueSyntax(f.chars().take(40).collect())),
+        })
+        .collect()
+}
+
+impl Onboarding {
+    /// Prepares the onboarding for `preset` (else the configuration's) with `config` and the
+    /// `--value` flags; `env` reads the environment.
+    pub fn prepare(
+        preset_name: Option<&str>,
+        config: &Config,
+        given: &[(String, String)],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Onboarding, OnboardError> {
+        let name = preset_name.or(config.preset.as_deref()).ok_or(OnboardError::NoPreset)?;
+        let preset = preset::preset(name).ok_or_else(|| OnboardError::UnknownPreset(name.to_owned()))?;
+        let values = Values::gather(preset, config, given, env)?;
+        let needs = need::needs(preset, &values);
+        Ok(Onboarding { preset, values, needs })
+    }
+
+    /// Takes values learned from AWS (those not given otherwise) and makes the needs again.
+    pub fn learn(&mut self, learned: &[(&str, String)]) {
+        for (key, value) in learned {
+            self.values.learn(key, value);
+        }
+        self.needs = need::needs(self.preset, &self.values);
+    }
+
+    /// The proof of the generated plan.
+    pub fn prove(&self) -> plan::Proof {
+        plan::prove(&self.needs)
+    }
+}

@@ -1,0 +1,188 @@
+//! `connector-doctor onboard`: reads the configuration and values, then prints the guide
+//! (`--print`), the plan proof (`--check-plan`), or each step's live status.
+
+use std::fmt::Write as _;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::guide;
+use super::progress;
+use super::saved::Saved;
+use super::{Onboarding, parse_values};
+use crate::app::{EXIT_USAGE, Sink, finish};
+use crate::catalog::catalog;
+use crate::checks::identity::pod_facts;
+use crate::cli::{Args, Format, OnboardArgs};
+use crate::config::Config;
+use crate::engine::{Board, Ctx, Engine, Plan};
+use crate::report::CheckReport;
+use crate::world::World;
+
+/// Runs `onboard` and returns the exit code.
+pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
+    let usage = |message: String| {
+        eprintln!("connector-doctor: onboard: {message}");
+        EXIT_USAGE
+    };
+    let config = match Config::load(args.config.as_deref(), &args.overrides()) {
+        Ok(c) => c,
+        Err(e) => return usage(format!("configuration error: {e}")),
+    };
+    let flags = match parse_values(&o.values) {
+        Ok(g) => g,
+        Err(e) => return usage(e.to_string()),
+    };
+    let mut saved = match Saved::load(&o.progress) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("cannot read the progress file {e}")),
+    };
+    // The flag, then the configuration, then the last run choose the preset; the last run's
+    // values only count for the same preset.
+    let preset = o.preset.clone().or_else(|| config.preset.clone()).or_else(|| saved.preset.clone());
+    if saved.preset.is_some() && saved.preset != preset {
+        saved = Saved::default();
+    }
+    let given = saved.values_with(&flags);
+    let world = World::from_process();
+    let env = |k: &str| world.var(k).map(str::to_owned);
+    let mut ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
+        Ok(ob) => ob,
+        Err(e) => return usage(e.to_string()),
+    };
+    if o.discover {
+        match discover(&config, &world) {
+            Some(learned) => ob.learn(&learned),
+            None => eprintln!(
+                "connector-doctor: onboard: the caller identity could not be learned; run connector-doctor to see why"
+            ),
+        }
+    }
+    saved.preset = Some(ob.preset.name.clone());
+    saved.remember(&flags, |k| ob.preset.value(k).is_some_and(|v| v.secret));
+    let proof = ob.prove();
+    let mut sink = match Sink::open(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if o.check_plan {
+        let mut out = String::new();
+        for l in &proof.lines {
+            let mark = if l.ok { "✔ pass" } else { "✖ fail" };
+            let _ = writeln!(out, "{mark}  [{}] {}: {} — {}", l.connector, l.policy, l.what, l.detail);
+        }
+        for m in ob.values.missing(ob.preset) {
+            let whose = m.connector.map(|c| format!(" (connector {c})")).unwrap_or_default();
+            let _ = writeln!(out, "– wait  {}{whose}: missing; give it with --value {}=…", m.key, m.key);
+        }
+        let failed = proof.failures().count();
+        let _ = writeln!(
+            out,
+            "{} requests proven, {failed} decided against the chain, {} requirements waiting for values",
+            proof.lines.len(),
+            proof.unproven.len()
+        );
+        keep(&saved, &o.progress);
+        return finish(sink.write(&out), u8::from(!proof.holds()));
+    }
+    if !o.print {
+        let (code, steps) = live(args, &ob, config, world, &mut sink);
+        saved.steps = steps;
+        keep(&saved, &o.progress);
+        return code;
+    }
+    keep(&saved, &o.progress);
+    let script_name = o.script.as_ref().map(|p| p.display().to_string());
+    let g = guide::render(&ob, &proof, script_name.as_deref());
+    if let Some(path) = &o.script
+        && let Err(e) = std::fs::write(path, &g.script)
+    {
+        return usage(format!("cannot write the script to {}: {e}", path.display()));
+    }
+    let missing = ob.values.missing(ob.preset);
+    if !missing.is_empty() {
+        let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
+        keys.dedup();
+        eprintln!(
+            "connector-doctor: onboard: the guide still misses {}; see its \"Missing values\" section",
+            keys.join(", ")
+        );
+    }
+    finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))
+}
+
+/// Runs the identity checks alone and returns what the caller identity tells: the account, and
+/// the base role when the pod runs as an assumed role.
+fn discover(config: &Config, world: &World) -> Option<Vec<(&'static str, String)>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().ok()?;
+    let identity_only = Config { connectors: Vec::new(), ..config.clone() };
+    let config = Arc::new(identity_only);
+    let ctx = Arc::new(Ctx { world: world.clone(), config: config.clone(), board: Board::default() });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    runtime.block_on(engine.run(ctx.clone(), 1, config.timeout, tx));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let caller = ctx.board.get::<crate::checks::identity::CallerIdentity>(None)?;
+    let mut learned = vec![("account", caller.account.clone())];
+    let arn: Option<crate::config::Arn> = caller.arn.parse().ok();
+    if let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
+        learned.push(("base_role_name", role.to_owned()));
+    }
+    Some(learned)
+}
+
+/// Writes the progress file; a read-only directory only costs the memory, not the run.
+fn keep(saved: &Saved, path: &std::path::Path) {
+    if let Err(e) = saved.store(path) {
+        eprintln!("connector-doctor: onboard: cannot remember this run's values in {e}");
+    }
+}
+
+/// Runs every check against the live environment and prints where each step stands; returns
+/// the exit code and each step's state, for the progress file.
+fn live(
+    args: &Args,
+    ob: &Onboarding,
+    config: Config,
+    world: World,
+    sink: &mut Sink,
+) -> (u8, BTreeMap<String, String>) {
+    for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
+        world.redactor.remember(id.expose());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("connector-doctor: cannot start the async runtime: {e}");
+            return (EXIT_USAGE, BTreeMap::new());
+        }
+    };
+    let timeout = config.timeout;
+    let config = Arc::new(config);
+    let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
+    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let results = runtime.block_on(engine.run(ctx.clone(), 1, timeout, tx));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let facts = pod_facts(&ctx);
+    let checks: Vec<CheckReport> =
+        results.iter().map(|f| CheckReport::from_finished(f, catalog(), &facts)).collect();
+    let mut unfilled = Vec::new();
+    let plans = guide::steps(ob, &mut unfilled);
+    let steps = progress::judge(&plans, &checks);
+    let all_done = steps.iter().all(|s| s.state == progress::State::Done);
+    let text = if args.format() == Format::Json {
+        let doc = serde_json::json!({"preset": ob.preset.name, "done": all_done, "steps": steps});
+        format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+    } else {
+        progress::render(&ob.preset.name, &steps)
+    };
+    let states = steps
+        .iter()
+        .map(|s| {
+            let key = s.connector.as_ref().map_or_else(|| s.step.clone(), |c| format!("{}[{c}]", s.step));
+            (key, format!("{:?}", s.state).to_lowercase())
+        })
+        .collect();
+    (finish(sink.write(&text), u8::from(!all_done)), states)
+}

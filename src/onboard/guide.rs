@@ -1,0 +1,285 @@
+//! The printed guide: the preset's steps with the user's values filled in, the generated policy
+//! documents, the plan proof, and a shell script of every command, for people who apply changes
+//! through review. ExternalIds never appear: the script reads each from an environment variable.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::Onboarding;
+use super::need::Secrets;
+use super::plan::{Document, Proof, documents};
+use super::preset::{RoleRef, Step};
+use super::values::{ConnectorValues, external_id_var};
+use crate::catalog::placeholder;
+use crate::outcome::Facts;
+
+/// One step made concrete, for one connector or for the whole setup.
+#[derive(Debug, Clone)]
+pub struct StepPlan<'a> {
+    /// The step.
+    pub step: &'a Step,
+    /// The connector, for per-connector steps.
+    pub connector: Option<String>,
+    /// The filled title.
+    pub title: String,
+    /// The filled description.
+    pub does: String,
+    /// The documents it writes.
+    pub documents: Vec<Document>,
+    /// The filled commands, in order (policy commands after the step's own).
+    pub commands: Vec<String>,
+}
+
+/// The whole guide.
+#[derive(Debug, Clone)]
+pub struct Guide {
+    /// The Markdown.
+    pub markdown: String,
+    /// The shell script.
+    pub script: String,
+    /// Placeholders left unfilled anywhere, sorted.
+    pub unfilled: Vec<String>,
+}
+
+/// The steps of the onboarding, made concrete.
+pub fn steps<'a>(ob: &'a Onboarding, unfilled: &mut Vec<String>) -> Vec<StepPlan<'a>> {
+    let all_docs = documents(&ob.needs, Secrets::ShellVar);
+    let mut out = Vec::new();
+    for step in &ob.preset.steps {
+        let targets: Vec<Option<&ConnectorValues>> = if step.per_connector {
+            ob.values
+                .connectors
+                .iter()
+                .filter(|c| step.kinds.is_empty() || step.kinds.contains(&c.kind))
+                .filter(|c| ob.values.holds(Some(c), step.when.as_deref()))
+                .map(Some)
+                .collect()
+        } else if ob.values.holds(ob.values.connectors.first(), step.when.as_deref()) {
+            vec![ob.values.connectors.first()]
+        } else {
+            Vec::new()
+        };
+        for conn in targets {
+            let facts = ob.values.facts(conn);
+            let mut fill = |t: &str| placeholder::fill(t, &facts, unfilled);
+            let owner = match step.role {
+                Some(RoleRef::Base) => {
+                    ob.values.get(conn, "base_principal_arn").or_else(|| ob.values.get(conn, "base_role_arn"))
+                }
+                Some(RoleRef::Connector) => ob.values.get(conn, "connector_role_arn"),
+                _ => None,
+            };
+            let mut mine: Vec<Document> = Vec::new();
+            for policy in &step.policies {
+                mine.extend(
+                    all_docs
+                        .iter()
+                        .filter(|d| {
+                            Some(&d.owner_arn) == owner.as_ref()
+                                && &d.policy == policy
+                                && d.role != RoleRef::Document
+                        })
+                        .cloned(),
+                );
+            }
+            for name in &step.documents {
+                let name = fill(name);
+                mine.extend(
+                    all_docs.iter().filter(|d| d.role == RoleRef::Document && d.owner_name == name).cloned(),
+                );
+            }
+            let mut commands: Vec<String> = step.commands.iter().map(|c| fill(c)).collect();
+            let title = fill(&step.title);
+            let does = fill(step.does.trim());
+            let mut late = Vec::new();
+            if let Some(template) = &step.policy_command {
+                for d in mine.iter().filter(|d| d.role != RoleRef::Document && !d.policy.ends_with("trust")) {
+                    let mut f: Facts = facts.clone();
+                    f.insert("policy".into(), d.policy.clone());
+                    f.insert("file".into(), d.file.clone());
+                    commands.push(placeholder::fill(template, &f, &mut late));
+                }
+            }
+            unfilled.append(&mut late);
+            out.push(StepPlan {
+                step,
+                connector: conn.filter(|_| step.per_connector).map(|c| c.name.clone()),
+                title,
+                does,
+                documents: mine,
+                commands,
+            });
+        }
+    }
+    out
+}
+
+/// Renders the guide. `script_file` names where the script was written instead of printed.
+pub fn render(ob: &Onboarding, proof: &Proof, script_file: Option<&str>) -> Guide {
+    let mut unfilled = Vec::new();
+    let plans = steps(ob, &mut unfilled);
+    let mut md = String::new();
+    let p = ob.preset;
+    let _ = writeln!(md, "# Onboarding: {}\n\n{}\n", p.title, p.about.trim());
+    let _ = writeln!(
+        md,
+        "Generated by connector-doctor {} for the preset `{}`. Nothing has been applied: review the policies \
+         and commands, apply them, then run `connector-doctor` to prove each step.\n",
+        crate::VERSION,
+        p.name
+    );
+    values_section(ob, &mut md);
+    let missing = ob.values.missing(p);
+    if !missing.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Missing values\n\nThe guide shows `<name>` where one of these belongs. Give each in the \
+             configuration file or as `--value NAME=VALUE`, then print the guide again.\n"
+        );
+        for m in &missing {
+            let whose = m.connector.as_ref().map(|c| format!(" (connector {c})")).unwrap_or_default();
+            let _ = write!(md, "- `{}`{whose}: {}.", m.key, m.what);
+            if let Some(find) = &m.find {
+                let _ = write!(md, " Look it up with `{find}`.");
+            }
+            md.push('\n');
+        }
+        md.push('\n');
+    }
+    proof_section(proof, &mut md);
+    for (n, plan) in plans.iter().enumerate() {
+        let _ = writeln!(md, "## Step {}. {}\n\n{}\n", n + 1, plan.title, plan.does);
+        if !plan.step.proves.is_empty() {
+            let ids: Vec<String> = plan
+                .step
+                .proves
+                .iter()
+                .map(|id| match &plan.connector {
+                    Some(c) if is_per_connector(id) => format!("`{id}[{c}]`"),
+                    _ => format!("`{id}`"),
+                })
+                .collect();
+            let _ = writeln!(md, "Proven by: {}.\n", ids.join(", "));
+        }
+        for d in &plan.documents {
+            let _ = writeln!(md, "`{}` ({}):\n\n```json\n{}\n```\n", d.file, d.label(), d.json.pretty());
+        }
+        if !plan.commands.is_empty() {
+            let _ = writeln!(md, "```sh\n{}\n```\n", plan.commands.join("\n"));
+        }
+    }
+    let script = script(ob, &plans);
+    match script_file {
+        Some(file) => {
+            let _ = writeln!(md, "## Script\n\nEvery command above, in order, is in `{file}`.");
+        }
+        None => {
+            let _ = writeln!(md, "## Script\n\nEvery command above, in order:\n\n```sh\n{script}```");
+        }
+    }
+    unfilled.sort();
+    unfilled.dedup();
+    Guide { markdown: md, script, unfilled }
+}
+
+fn is_per_connector(id: &str) -> bool {
+    id == "chain.policies" || crate::catalog::catalog().check(id).is_some_and(|c| c.per_connector)
+}
+
+fn values_section(ob: &Onboarding, md: &mut String) {
+    let _ = writeln!(md, "## Values\n\n| value | connector | is | from |\n|---|---|---|---|");
+    for (key, k) in &ob.values.global {
+        let _ = writeln!(md, "| `{key}` | | `{}` | {} |", k.value, k.from);
+    }
+    for c in &ob.values.connectors {
+        for (key, k) in &c.values {
+            if ob.values.global.get(key).is_some_and(|g| g.value == k.value) {
+                continue;
+            }
+            let _ = writeln!(md, "| `{key}` | {} | `{}` | {} |", c.name, k.value, k.from);
+        }
+        if let Some(id) = &c.external_id {
+            let _ = writeln!(
+                md,
+                "| `external_id` | {} | {} characters, not shown | the script reads it from `${}` |",
+                c.name,
+                id.len(),
+                external_id_var(&c.name)
+            );
+        }
+    }
+    md.push('\n');
+}
+
+fn proof_section(proof: &Proof, md: &mut String) {
+    let _ = writeln!(md, "## Plan proof\n");
+    let judged = proof.lines.len();
+    let failed = proof.failures().count();
+    if failed == 0 && proof.unproven.is_empty() {
+        let _ = writeln!(
+            md,
+            "Every one of the {judged} requests the chain makes was run through the IAM evaluator against \
+             the generated policies, and each is decided as the chain needs:\n"
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "The generated policies were run through the IAM evaluator: {failed} of {judged} requests are \
+             decided against the chain{}. Fix the values before applying anything.\n",
+            if proof.unproven.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} requirements wait for missing values", proof.unproven.len())
+            }
+        );
+    }
+    for l in &proof.lines {
+        let mark = if l.ok { "✔" } else { "✖" };
+        let _ = writeln!(md, "- {mark} {}: {} — {}", l.policy, l.what, l.detail);
+    }
+    let waiting: BTreeSet<String> = proof.unproven.iter().map(|(c, id)| format!("{id} ({c})")).collect();
+    if !waiting.is_empty() {
+        let _ = writeln!(
+            md,
+            "- … not proven until the missing values are given: {}",
+            waiting.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    md.push('\n');
+}
+
+/// The script: policy files written with here-documents, then each step's commands.
+fn script(ob: &Onboarding, plans: &[StepPlan<'_>]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "#!/bin/sh\n# The {} setup, generated by connector-doctor onboard. Review it before you run it.\nset -eu",
+        ob.preset.name
+    );
+    for c in ob
+        .values
+        .connectors
+        .iter()
+        .filter(|c| ob.needs.iter().any(|n| n.connector == c.name && n.external_id.is_some()))
+    {
+        let var = external_id_var(&c.name);
+        let _ = writeln!(s, ": \"${{{var}:?set {var} to the ExternalId of connector {}}}\"", c.name);
+    }
+    let mut written: BTreeSet<String> = BTreeSet::new();
+    for (n, plan) in plans.iter().enumerate() {
+        let _ = writeln!(s, "\n# Step {}. {}", n + 1, plan.title);
+        for d in &plan.documents {
+            if !written.insert(d.file.clone()) {
+                continue;
+            }
+            let json = d.json.pretty();
+            // Only a document holding an ExternalId variable lets the shell expand it.
+            let delimiter = if json.contains("${EXTERNAL_ID_") { "JSON" } else { "'JSON'" };
+            let _ = writeln!(s, "cat > {} <<{delimiter}\n{json}\nJSON", d.file);
+        }
+        for c in &plan.commands {
+            let _ = writeln!(s, "{c}");
+        }
+    }
+    s
+}
