@@ -136,8 +136,10 @@ pub struct OnboardArgs {
     #[arg(long = "value", value_name = "KEY=VALUE")]
     pub values: Vec<String>,
 
-    /// Learn the account (and, without a configured base role, the base role) from the caller
-    /// identity, by running the identity checks first.
+    /// Learn what AWS and the pod can tell before the guide is written, by running the checks
+    /// first: the account and base role (caller identity), the namespace and service account
+    /// (the pod's token), and per connector an RDS database's resource id and endpoint or a
+    /// Serverless workgroup's ARN. Values given otherwise win.
     #[arg(long)]
     pub discover: bool,
 

@@ -34,6 +34,19 @@ pub struct Onboarding {
     pub needs: Vec<Need>,
 }
 
+/// A value learned from AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Learned {
+    /// The connector it belongs to, or `None` for a global value.
+    pub connector: Option<String>,
+    /// The preset's key.
+    pub key: &'static str,
+    /// The value.
+    pub value: String,
+    /// The call that told it.
+    pub call: &'static str,
+}
+
 /// Why an onboarding cannot be prepared: bad usage, not a diagnosis.
 #[derive(Debug, thiserror::Error)]
 pub enum OnboardError {
@@ -83,9 +96,9 @@ impl Onboarding {
     }
 
     /// Takes values learned from AWS (those not given otherwise) and makes the needs again.
-    pub fn learn(&mut self, learned: &[(&str, String)]) {
-        for (key, value) in learned {
-            self.values.learn(key, value);
+    pub fn learn(&mut self, learned: &[Learned]) {
+        for l in learned {
+            self.values.learn(l.connector.as_deref(), l.key, &l.value, l.call);
         }
         self.needs = need::needs(self.preset, &self.values);
     }

@@ -43,6 +43,15 @@ impl DbKind {
             DbKind::Proxy => "proxy",
         }
     }
+
+    /// The call that describes one.
+    pub fn describe_call(self) -> &'static str {
+        match self {
+            DbKind::Instance => "rds:DescribeDBInstances",
+            DbKind::Cluster => "rds:DescribeDBClusters",
+            DbKind::Proxy => "rds:DescribeDBProxies",
+        }
+    }
 }
 
 /// The database as `rds.instance` found it, for the checks after it.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::guide;
 use super::progress;
 use super::saved::Saved;
-use super::{Onboarding, parse_values};
+use super::{Learned, Onboarding, parse_values};
 use crate::app::{EXIT_USAGE, Sink, finish};
 use crate::catalog::catalog;
 use crate::checks::identity::pod_facts;
@@ -111,22 +111,58 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     finish(sink.write(&g.markdown), u8::from(proof.failures().next().is_some()))
 }
 
-/// Runs the identity checks alone and returns what the caller identity tells: the account, and
-/// the base role when the pod runs as an assumed role.
-fn discover(config: &Config, world: &World) -> Option<Vec<(&'static str, String)>> {
+/// Learns what AWS can tell: the account and the base role from the caller identity, and per
+/// connector what its link's first check described (an RDS database's resource id and
+/// endpoint, a Serverless workgroup's ARN). Runs the checks as a live run does; a link that
+/// fails just teaches nothing.
+fn discover(config: &Config, world: &World) -> Option<Vec<Learned>> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().ok()?;
-    let identity_only = Config { connectors: Vec::new(), ..config.clone() };
-    let config = Arc::new(identity_only);
+    let config = Arc::new(config.clone());
     let ctx = Arc::new(Ctx { world: world.clone(), config: config.clone(), board: Board::default() });
     let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     runtime.block_on(engine.run(ctx.clone(), 1, config.timeout, tx));
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     let caller = ctx.board.get::<crate::checks::identity::CallerIdentity>(None)?;
-    let mut learned = vec![("account", caller.account.clone())];
+    let global = |key, value: &str| Learned {
+        connector: None,
+        key,
+        value: value.to_owned(),
+        call: "sts:GetCallerIdentity",
+    };
+    let mut learned = vec![global("account", &caller.account)];
     let arn: Option<crate::config::Arn> = caller.arn.parse().ok();
     if let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
-        learned.push(("base_role_name", role.to_owned()));
+        learned.push(global("base_role_name", role));
+    }
+    // The pod's own service-account token names its namespace and service account.
+    let token = ctx.board.get::<crate::checks::identity::Token>(None);
+    if let Some((namespace, service_account)) = token.as_ref().and_then(|t| t.claims.service_account()) {
+        let call = "the pod's service-account token";
+        learned.push(Learned { call, ..global("namespace", namespace) });
+        learned.push(Learned { call, ..global("service_account", service_account) });
+    }
+    for conn in &config.connectors {
+        let name = Some(conn.name.clone());
+        if let Some(db) = ctx.board.get::<crate::checks::rds::Database>(Some(&conn.name)) {
+            let call = db.kind.describe_call();
+            for (key, value) in [("db_resource_id", &db.resource_id), ("db_host", &db.endpoint)] {
+                if !value.is_empty() {
+                    learned.push(Learned { connector: name.clone(), key, value: value.clone(), call });
+                }
+            }
+        }
+        if let Some(found) = ctx.board.get::<crate::checks::redshift::Found>(Some(&conn.name))
+            && conn.target.workgroup.is_some()
+        {
+            let value = found.arn.clone();
+            learned.push(Learned {
+                connector: name,
+                key: "workgroup_arn",
+                value,
+                call: "redshift-serverless:GetWorkgroup",
+            });
+        }
     }
     Some(learned)
 }

@@ -27,8 +27,8 @@ pub enum Source {
     Default,
     /// Computed from other values.
     Derived,
-    /// Learned from AWS (the caller identity).
-    Discovered,
+    /// Learned from AWS, by the call named (`sts:GetCallerIdentity`, `rds:DescribeDBInstances`).
+    Discovered(&'static str),
 }
 
 impl std::fmt::Display for Source {
@@ -39,7 +39,7 @@ impl std::fmt::Display for Source {
             Source::Env(var) => write!(f, "environment ({var})"),
             Source::Default => f.write_str("preset default"),
             Source::Derived => f.write_str("derived"),
-            Source::Discovered => f.write_str("discovered (sts:GetCallerIdentity)"),
+            Source::Discovered(call) => write!(f, "discovered ({call})"),
         }
     }
 }
@@ -223,12 +223,17 @@ impl Values {
         Ok(values)
     }
 
-    /// Takes a value learned from AWS over a default or a derived one (never over one given);
-    /// then derives again.
-    pub fn learn(&mut self, key: &str, value: &str) {
-        let weak = self.global.get(key).is_none_or(|k| matches!(k.from, Source::Default | Source::Derived));
-        if weak {
-            self.global.insert(key.to_owned(), known(value, Source::Discovered));
+    /// Takes a value learned from AWS by `call` over a default or a derived one (never over
+    /// one given), for the connector named or for all; then derives again.
+    pub fn learn(&mut self, connector: Option<&str>, key: &str, value: &str, call: &'static str) {
+        let weak = |k: Option<&Known>| k.is_none_or(|k| matches!(k.from, Source::Default | Source::Derived));
+        let target = match connector {
+            None => Some(&mut self.global),
+            Some(name) => self.connectors.iter_mut().find(|c| c.name == name).map(|c| &mut c.values),
+        };
+        let Some(target) = target else { return };
+        if weak(target.get(key)) {
+            target.insert(key.to_owned(), known(value, Source::Discovered(call)));
             // Values derived before may now follow from the discovered one.
             self.global.retain(|_, k| k.from != Source::Derived);
             for c in &mut self.connectors {

@@ -219,7 +219,7 @@ fn a_step_done_wrong_shows_its_failing_check_and_remedy_in_place() {
 }
 
 #[test]
-fn discover_learns_the_account_and_the_base_role_from_the_caller_identity() {
+fn discover_learns_what_aws_and_the_pod_can_tell() {
     // No base role in the configuration: the preset's default name would be wrong here.
     let lab = Lab::start(super::support::edited_scenario(
         "vcluster-rds-healthy",
@@ -245,4 +245,16 @@ fn discover_learns_the_account_and_the_base_role_from_the_caller_identity() {
         run.stdout
     );
     assert!(run.stdout.contains("--role-name vcluster-db --assume-role-policy-document"), "the steps use it");
+    // Per connector, what the RDS description told, and the pod's token's service account.
+    for row in [
+        "| `db_resource_id` | vcluster-db | `db-VCLUSTERDBEXAMPLE234567ABC` | discovered (rds:DescribeDBInstances) |",
+        "| `db_host` | vcluster-db | `vcluster-db.uz3vmabfmqh3.us-west-1.rds.amazonaws.com` | discovered (rds:DescribeDBInstances) |",
+        "| `service_account` | | `vcluster-db` | discovered (the pod's service-account token) |",
+    ] {
+        assert!(run.stdout.contains(row), "{row}\n{}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("dbuser:db-VCLUSTERDBEXAMPLE234567ABC/postgres"),
+        "the rds-db:connect policy names the discovered resource id"
+    );
 }

@@ -191,7 +191,7 @@ async fn describe(
 ) -> (&'static str, Result<Option<Found>, CallFailure>) {
     match kind {
         DbKind::Instance => {
-            let call = "rds:DescribeDBInstances";
+            let call = DbKind::Instance.describe_call();
             let result = client.describe_db_instances().db_instance_identifier(id).send().await;
             let found = match result {
                 Ok(out) => Ok(out.db_instances().first().map(|i| Found {
@@ -220,7 +220,7 @@ async fn describe(
             (call, found)
         }
         DbKind::Cluster => {
-            let call = "rds:DescribeDBClusters";
+            let call = DbKind::Cluster.describe_call();
             let result = client.describe_db_clusters().db_cluster_identifier(id).send().await;
             let found = match result {
                 Ok(out) => Ok(out.db_clusters().first().map(|c| Found {
@@ -245,7 +245,7 @@ async fn describe(
             (call, found)
         }
         DbKind::Proxy => {
-            let call = "rds:DescribeDBProxies";
+            let call = DbKind::Proxy.describe_call();
             let result = client.describe_db_proxies().db_proxy_name(id).send().await;
             let found = match result {
                 Ok(out) => Ok(out.db_proxies().first().map(|p| {
