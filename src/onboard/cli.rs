@@ -137,10 +137,16 @@ fn discover(config: &Config, world: &World) -> Option<Vec<Learned>> {
     }
     // The pod's own service-account token names its namespace and service account.
     let token = ctx.board.get::<crate::checks::identity::Token>(None);
+    let call = "the pod's service-account token";
     if let Some((namespace, service_account)) = token.as_ref().and_then(|t| t.claims.service_account()) {
-        let call = "the pod's service-account token";
         learned.push(Learned { call, ..global("namespace", namespace) });
         learned.push(Learned { call, ..global("service_account", service_account) });
+    }
+    // An IRSA token's issuer is the cluster's OIDC provider, as IAM names it (no scheme).
+    if let Some(issuer) = token.as_ref().and_then(|t| t.claims.iss.as_deref())
+        && let Some(provider) = issuer.strip_prefix("https://")
+    {
+        learned.push(Learned { call, ..global("oidc_provider", provider.trim_end_matches('/')) });
     }
     for conn in &config.connectors {
         let name = Some(conn.name.clone());

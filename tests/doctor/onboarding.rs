@@ -258,3 +258,19 @@ fn discover_learns_what_aws_and_the_pod_can_tell() {
         "the rds-db:connect policy names the discovered resource id"
     );
 }
+
+#[test]
+fn discover_reads_the_oidc_provider_from_an_irsa_token() {
+    let lab = Lab::start(super::support::edited_scenario("healthy-qualytics", &[])).unwrap();
+    let run = doctor_in(&lab, &["onboard", "--print"]);
+    assert!(
+        run.stdout.contains("## Missing values") && run.stdout.contains("`oidc_provider`"),
+        "{}",
+        run.stdout
+    );
+    let run = doctor_in(&lab, &["onboard", "--print", "--discover"]);
+    let row = "| `oidc_provider` | | `oidc.eks.us-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE` | discovered (the pod's service-account token) |";
+    assert!(run.stdout.contains(row), "{}", run.stdout);
+    assert!(!run.stdout.contains("## Missing values"), "every value is known now:\n{}", run.stdout);
+    assert_eq!(run.code, 0, "the plan proof holds: {}", run.stderr);
+}
