@@ -139,8 +139,8 @@ pub struct OnboardArgs {
     /// Learn what AWS and the pod can tell before the guide is written, by running the checks
     /// first: the account and base role (caller identity), the namespace and service account
     /// (the pod's token), the OIDC provider (an IRSA token's issuer), and per connector an RDS
-    /// database's resource id and endpoint or a
-    /// Serverless workgroup's ARN. Values given otherwise win.
+    /// database's resource id and endpoint or a Serverless workgroup's ARN. Values given
+    /// otherwise win.
     #[arg(long)]
     pub discover: bool,
 
