@@ -329,6 +329,28 @@ external_id = "org-7f3a9c2e"
     }
 
     #[test]
+    fn a_pod_identity_trust_hardened_with_session_tags_is_not_a_missing_statement() {
+        let (ob, docs) = generated();
+        let conn = "xpander-redshift-access";
+        let pod_identity = "\"Service\": \"pods.eks.amazonaws.com\"\n      },";
+        let hardened = |namespace: &str| {
+            edit(
+                &docs,
+                conn,
+                "trust",
+                pod_identity,
+                &format!(
+                    "{pod_identity} \"Condition\": {{\"StringEquals\": {{\"aws:RequestTag/kubernetes-namespace\": \"{namespace}\", \"aws:RequestTag/kubernetes-service-account\": \"xpander\"}}}},"
+                ),
+            )
+        };
+        // As AWS's examples scope it: Pod Identity tags every session with the namespace.
+        assert_eq!(codes(&ob, &hardened("xpander")), []);
+        // Scoped to another namespace, the xpander pods are refused.
+        assert_eq!(codes(&ob, &hardened("elsewhere")), [Code::TrustStatementMissing]);
+    }
+
+    #[test]
     fn each_policy_fault_is_named() {
         let (ob, docs) = generated();
         let conn = "xpander-redshift-access";

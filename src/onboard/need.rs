@@ -3,7 +3,7 @@
 //! decide ([`Need::probes`]); the plan proof and the audit both judge those same requests, the
 //! first against the rendering and the second against the role's real policy.
 
-use connector_iam::{Decision, Principal, Request};
+use connector_iam::{ContextValue, Decision, Principal, Request};
 
 use super::json::J;
 use super::preset::{Effect, Preset, RoleRef};
@@ -46,6 +46,10 @@ pub struct Need {
     pub external_id: Option<Option<Secret>>,
     /// Other conditions: operator, key, value.
     pub conditions: Vec<(String, String, String)>,
+    /// The session tags the caller's requests carry: EKS Pod Identity tags every session it
+    /// asks for with the cluster, namespace and service account, and trust policies may demand
+    /// them (`aws:RequestTag/kubernetes-namespace`, as AWS's own examples do).
+    pub session_tags: Vec<(String, String)>,
     /// Must carry no condition.
     pub internal: bool,
     /// Resources should be scoped.
@@ -143,12 +147,45 @@ fn instantiate(req: &super::preset::Requirement, conn: &ConnectorValues, values:
         listed,
         external_id: req.external_id.then(|| conn.external_id.clone()),
         conditions: req.conditions.iter().map(|c| (c.test.clone(), fill(&c.key), fill(&c.value))).collect(),
+        session_tags: if req.principal.as_deref() == Some(POD_IDENTITY) {
+            pod_identity_tags(&facts)
+        } else {
+            Vec::new()
+        },
         internal: req.internal,
         scoped: req.scoped,
         why: fill(&req.why),
         unfilled: Vec::new(),
     };
     Need { unfilled, ..need }
+}
+
+/// The service principal of EKS Pod Identity, as requirements name it.
+const POD_IDENTITY: &str = "service:pods.eks.amazonaws.com";
+
+/// The session tags EKS Pod Identity sets, as far as the values know them (the pod's own name
+/// and uid are not known before it runs, and a trust that demands them is rare).
+fn pod_identity_tags(facts: &crate::outcome::Facts) -> Vec<(String, String)> {
+    let get = |k: &str| facts.get(k).filter(|v| !v.starts_with('<')).cloned();
+    let mut tags = Vec::new();
+    if let (Some(partition), Some(region), Some(account), Some(cluster)) =
+        (get("partition"), get("region"), get("account"), get("cluster_name"))
+    {
+        tags.push((
+            "eks-cluster-arn".to_owned(),
+            format!("arn:{partition}:eks:{region}:{account}:cluster/{cluster}"),
+        ));
+    }
+    for (tag, key) in [
+        ("eks-cluster-name", "cluster_name"),
+        ("kubernetes-namespace", "namespace"),
+        ("kubernetes-service-account", "service_account"),
+    ] {
+        if let Some(value) = get(key) {
+            tags.push((tag.to_owned(), value));
+        }
+    }
+    tags
 }
 
 impl Need {
@@ -269,6 +306,13 @@ impl Need {
                 }
                 for (_, key, value) in &self.conditions {
                     request.context.set(key, value.as_str());
+                }
+                if !self.session_tags.is_empty() {
+                    for (tag, value) in &self.session_tags {
+                        request.context.set(&format!("aws:RequestTag/{tag}"), value.as_str());
+                    }
+                    let keys: Vec<String> = self.session_tags.iter().map(|(t, _)| t.clone()).collect();
+                    request.context.set("aws:TagKeys", ContextValue::Multi(keys));
                 }
                 let expect = if self.effect == Effect::Deny { Expect::Deny } else { Expect::Allow };
                 let what = format!("{who} {action} on {resource}{}", suffix(&with));
