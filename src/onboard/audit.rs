@@ -22,6 +22,8 @@ pub struct RoleView {
     pub trust: Option<Policy>,
     /// Its inline and attached policies, by name.
     pub identity: Vec<(String, Policy)>,
+    /// Its permissions boundary, by name, when it has one.
+    pub boundary: Option<(String, Policy)>,
     /// IAM says it does not exist.
     pub missing: bool,
 }
@@ -43,16 +45,6 @@ pub struct Finding {
     pub change: String,
 }
 
-/// IAM reads connector-doctor needs for this very audit: not service permissions of the base role.
-const DIAGNOSIS_READS: &[&str] = &[
-    "iam:GetRole",
-    "iam:ListRolePolicies",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-];
-
 /// Audits one connector's needs against the real roles. `base_assumes_only` is the preset's
 /// rule that the base role only hops.
 pub fn audit(needs: &[&Need], roles: &[RoleView], base_assumes_only: bool) -> Vec<Finding> {
@@ -67,7 +59,7 @@ pub fn audit(needs: &[&Need], roles: &[RoleView], base_assumes_only: bool) -> Ve
         let trust = role.trust.clone().map(|p| ("trust policy".to_owned(), p));
         let Some(probes) = need.probes() else {
             if let Some(probe) = need.presence_probe() {
-                let v = decide(need, &probe, trust.as_ref(), &role.identity);
+                let v = decide(need, &probe, trust.as_ref(), &role.identity, role.boundary.as_ref());
                 let demands_it = v.near_misses.iter().any(|m| {
                     !m.failed.is_empty()
                         && m.failed.iter().all(|f| f.key.eq_ignore_ascii_case("sts:ExternalId"))
@@ -82,7 +74,7 @@ pub fn audit(needs: &[&Need], roles: &[RoleView], base_assumes_only: bool) -> Ve
         let verdicts: Vec<_> = probes
             .iter()
             .filter(|p| p.expect == Expect::Allow)
-            .map(|p| (p, decide(need, p, trust.as_ref(), &role.identity)))
+            .map(|p| (p, decide(need, p, trust.as_ref(), &role.identity, role.boundary.as_ref())))
             .collect();
         for (probe, verdict) in &verdicts {
             let action = probe.request.action.as_str();
@@ -100,7 +92,7 @@ pub fn audit(needs: &[&Need], roles: &[RoleView], base_assumes_only: bool) -> Ve
                     && v.decision == connector_iam::Decision::Allow
             });
             if action.eq_ignore_ascii_case("sts:TagSession") && assume_allowed {
-                push(tag_session(need, role), &mut out);
+                push(tag_session(need, role, verdict.capped_by.as_deref()), &mut out);
             } else if need.is_trust() {
                 let conditioned =
                     verdict.near_misses.iter().find(|m| names_principal(role, need, m.statement.index));
@@ -161,18 +153,32 @@ fn condition(need: &Need, role: &RoleView, statement: &StatementRef) -> Finding 
     }
 }
 
-fn tag_session(need: &Need, role: &RoleView) -> Finding {
-    let policy = if need.is_trust() { "trust".to_owned() } else { need.policy.clone() };
+fn tag_session(need: &Need, role: &RoleView, boundary: Option<&str>) -> Finding {
+    let policy = match boundary {
+        Some(b) => b.to_owned(),
+        None if need.is_trust() => "trust".to_owned(),
+        None => need.policy.clone(),
+    };
+    let change = need.statement(Secrets::ShellVar).pretty();
     Finding {
         code: Code::TagSessionMissingInPolicy,
         status: Status::Fail,
         role: role.name.clone(),
         policy: policy.clone(),
-        summary: format!(
-            "{policy} of {} allows sts:AssumeRole for {} but not sts:TagSession ({}).",
-            role.name, need.sid, need.why
-        ),
-        change: need.statement(Secrets::ShellVar).pretty(),
+        summary: match boundary {
+            Some(b) => format!(
+                "The {b} of {} lets it sts:AssumeRole for {} but not sts:TagSession, though its policies allow both ({}).",
+                role.name, need.sid, need.why
+            ),
+            None => format!(
+                "{policy} of {} allows sts:AssumeRole for {} but not sts:TagSession ({}).",
+                role.name, need.sid, need.why
+            ),
+        },
+        change: match boundary {
+            Some(b) => format!("allow sts:TagSession in the {b} as well, for:\n\n{change}"),
+            None => change,
+        },
     }
 }
 
@@ -224,10 +230,11 @@ fn service_permissions(role: &RoleView) -> Option<Finding> {
                 ActionBlock::Action(actions) => actions
                     .iter()
                     .filter(|a| {
-                        !["sts:AssumeRole", "sts:TagSession"]
-                            .iter()
-                            .chain(DIAGNOSIS_READS)
-                            .any(|ok| ok.eq_ignore_ascii_case(a))
+                        let lower = a.to_ascii_lowercase();
+                        // IAM reads (iam:Get*, iam:List*) are not service permissions: they are
+                        // what lets this very audit run from the pod.
+                        let iam_read = lower.starts_with("iam:get") || lower.starts_with("iam:list");
+                        !iam_read && !["sts:assumerole", "sts:tagsession"].contains(&lower.as_str())
                     })
                     .cloned()
                     .collect(),
@@ -390,5 +397,31 @@ external_id = "org-7f3a9c2e"
         assert_eq!(findings.iter().map(|f| f.code).collect::<Vec<_>>(), [Code::WildcardResource]);
         assert!(findings[0].change.contains("role/xpander-redshift-access\""), "{}", findings[0].change);
         assert_eq!(verdict(&findings).map(|f| f.status), Some(Status::Warn));
+        // Reading IAM is what the audit itself needs: not a service permission.
+        let d = edit(
+            &docs,
+            base,
+            "AssumeConnectorRoles",
+            "[\"sts:AssumeRole\", \"sts:TagSession\"]",
+            "[\"sts:AssumeRole\", \"sts:TagSession\", \"iam:Get*\", \"iam:List*\"]",
+        );
+        assert_eq!(codes(&ob, &d), []);
+    }
+
+    #[test]
+    fn a_boundary_that_withholds_tag_session_is_named() {
+        let (ob, docs) = generated();
+        let mut views = roles(&docs);
+        let base = views.iter_mut().find(|r| r.name == "xpander-base-role").unwrap();
+        let boundary = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}"#;
+        base.boundary = Some(("permissions boundary HopOnly".into(), Policy::parse(boundary).unwrap()));
+        let findings = audit(&ob.needs.iter().collect::<Vec<_>>(), &views, true);
+        assert_eq!(findings.iter().map(|f| f.code).collect::<Vec<_>>(), [Code::TagSessionMissingInPolicy]);
+        assert_eq!(findings[0].policy, "permissions boundary HopOnly");
+        assert!(
+            findings[0].change.starts_with("allow sts:TagSession in the permissions boundary HopOnly"),
+            "{}",
+            findings[0].change
+        );
     }
 }

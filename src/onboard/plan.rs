@@ -102,15 +102,19 @@ pub struct Verdict {
     pub denied_by: Vec<StatementRef>,
     /// Allow statements that failed only on conditions.
     pub near_misses: Vec<NearMiss>,
+    /// The permissions boundary that withheld what the identity policies allow, by name.
+    pub capped_by: Option<String>,
 }
 
 /// Decides a probe: against `trust` (a resource policy) for trust needs, else against the
-/// identity policies together (an explicit deny in any wins, then an allow in any).
+/// identity policies together (an explicit deny in any wins, then an allow in any), capped by
+/// the owner's permissions `boundary` when it has one (what it does not allow is denied).
 pub fn decide(
     need: &Need,
     probe: &Probe,
     trust: Option<&(String, Policy)>,
     identity: &[(String, Policy)],
+    boundary: Option<&(String, Policy)>,
 ) -> Verdict {
     let results: Vec<_> = if need.is_trust() {
         trust
@@ -123,18 +127,30 @@ pub fn decide(
             .map(|(name, p)| evaluate_policy(name, p, PolicyKind::Identity, &probe.request))
             .collect()
     };
-    let decision = if results.iter().any(|r| r.decision == Decision::ExplicitDeny) {
+    let mut decision = if results.iter().any(|r| r.decision == Decision::ExplicitDeny) {
         Decision::ExplicitDeny
     } else if results.iter().any(|r| r.decision == Decision::Allow) {
         Decision::Allow
     } else {
         Decision::ImplicitDeny
     };
+    let mut capped_by = None;
+    if decision == Decision::Allow
+        && !need.is_trust()
+        && let Some((name, policy)) = boundary
+    {
+        let capped = evaluate_policy(name, policy, PolicyKind::Boundary, &probe.request);
+        if capped.decision != Decision::Allow {
+            decision = capped.decision;
+            capped_by = Some(name.clone());
+        }
+    }
     Verdict {
         decision,
         allowed_by: results.iter().flat_map(|r| r.allowed_by.clone()).collect(),
         denied_by: results.iter().flat_map(|r| r.denied_by.clone()).collect(),
         near_misses: results.into_iter().flat_map(|r| r.near_misses).collect(),
+        capped_by,
     }
 }
 
@@ -222,7 +238,7 @@ pub fn prove(needs: &[Need]) -> Proof {
             _ => format!("permissions of {}", need.owner_name),
         };
         for probe in probes {
-            let verdict = decide(need, &probe, trust, &parsed);
+            let verdict = decide(need, &probe, trust, &parsed, None);
             let ok = meets(verdict.decision, probe.expect);
             let detail = match (&verdict.allowed_by.first(), &verdict.denied_by.first()) {
                 (_, Some(deny)) => format!("{} by {deny}", verdict.decision),
@@ -452,7 +468,7 @@ external_id = "qualytics-4c1d-prod"
             .find(|d| d.policy == "trust" && d.owner_name == "xpander-redshift-access")
             .unwrap();
         let trust = ("trust".to_owned(), Policy::parse(&doc.json.pretty()).unwrap());
-        let verdict = decide(&ob.needs[internal], &probes[0], Some(&trust), &[]);
+        let verdict = decide(&ob.needs[internal], &probes[0], Some(&trust), &[], None);
         assert_eq!(verdict.decision, Decision::ImplicitDeny);
         assert!(verdict.near_misses.iter().any(|m| m.statement.sid.as_deref() == Some("AllowFromBaseRole")));
     }

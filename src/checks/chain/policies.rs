@@ -91,6 +91,7 @@ impl Check for PoliciesCheck {
                 if let Some(view) = views.iter_mut().find(|v| v.name == name) {
                     view.trust = readout.trust;
                     view.identity = readout.identity.unwrap_or_default();
+                    view.boundary = readout.boundary;
                     view.missing = readout.missing;
                 }
             }
