@@ -132,7 +132,12 @@ fn discover(config: &Config, world: &World) -> Option<Vec<Learned>> {
     };
     let mut learned = vec![global("account", &caller.account)];
     let arn: Option<crate::config::Arn> = caller.arn.parse().ok();
-    if let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
+    // The role is the pod's base role only when the pod's own source gave it: run from an admin
+    // laptop, the caller is the admin, whose role the guide must never rewrite.
+    use crate::checks::identity::{Source, Survey};
+    let from_pod =
+        ctx.board.get::<Survey>(None).is_some_and(|s| matches!(s.winner, Source::PodIdentity | Source::Irsa));
+    if from_pod && let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
         learned.push(global("base_role_name", role));
     }
     // The pod's own service-account token names its namespace and service account.

@@ -274,3 +274,26 @@ fn discover_reads_the_oidc_provider_from_an_irsa_token() {
     assert!(!run.stdout.contains("## Missing values"), "every value is known now:\n{}", run.stdout);
     assert_eq!(run.code, 0, "the plan proof holds: {}", run.stderr);
 }
+
+#[test]
+fn discover_never_takes_a_caller_that_is_not_the_pods_own_for_the_base_role() {
+    // The pod has no identity of its own: the node's instance role answers. Its name must not
+    // become the base role the guide creates and rewrites.
+    let lab = Lab::start(super::support::edited_scenario("node-role-fallback", &[])).unwrap();
+    let run = super::support::run_with(
+        &lab.pod_env(),
+        &["onboard", "--preset", "xpander", "--print", "--discover"],
+        &super::support::Options { cwd: Some(lab.temp_dir().to_owned()), ..Default::default() },
+    );
+    assert!(
+        run.stdout.contains("| `account` | | `111122223333` | discovered (sts:GetCallerIdentity) |"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("| `base_role_name` | | `xpander-base-role` | preset default |"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("NodeInstanceRole"), "the node's role is nowhere in the guide");
+}
