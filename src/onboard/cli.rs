@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::guide;
 use super::progress;
 use super::saved::Saved;
+use super::values::Source;
 use super::{Learned, Onboarding, parse_values};
 use crate::app::{EXIT_USAGE, Sink, finish};
 use crate::catalog::catalog;
@@ -187,6 +188,24 @@ fn keep(saved: &Saved, path: &std::path::Path) {
 
 /// Runs every check against the live environment and prints where each step stands; returns
 /// the exit code and each step's state, for the progress file.
+/// The configuration with what the user told the onboarding of the pod (namespace, service
+/// account, cluster) where the file says nothing, so that the live remedies name them instead
+/// of leaving `<namespace>`. A preset's default is not taken: the pod's own token knows better.
+fn with_known_pod(mut config: Config, ob: &Onboarding) -> Config {
+    for (field, key) in [
+        (&mut config.namespace, "namespace"),
+        (&mut config.service_account, "service_account"),
+        (&mut config.cluster_name, "cluster_name"),
+    ] {
+        if field.is_none()
+            && let Some(known) = ob.values.global.get(key).filter(|k| k.from != Source::Default)
+        {
+            *field = Some(known.value.clone());
+        }
+    }
+    config
+}
+
 fn live(
     args: &Args,
     ob: &Onboarding,
@@ -205,7 +224,7 @@ fn live(
         }
     };
     let timeout = config.timeout;
-    let config = Arc::new(config);
+    let config = Arc::new(with_known_pod(config, ob));
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
     let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
