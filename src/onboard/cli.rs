@@ -13,6 +13,7 @@ use super::values::Source;
 use super::{Learned, Onboarding, parse_values};
 use crate::app::{EXIT_USAGE, Sink, finish};
 use crate::catalog::catalog;
+use crate::checks::identity::Source as CredentialSource;
 use crate::checks::identity::pod_facts;
 use crate::cli::{Args, Format, OnboardArgs};
 use crate::config::Config;
@@ -135,9 +136,10 @@ fn discover(config: &Config, world: &World) -> Option<Vec<Learned>> {
     let arn: Option<crate::config::Arn> = caller.arn.parse().ok();
     // The role is the pod's base role only when the pod's own source gave it: run from an admin
     // laptop, the caller is the admin, whose role the guide must never rewrite.
-    use crate::checks::identity::{Source, Survey};
-    let from_pod =
-        ctx.board.get::<Survey>(None).is_some_and(|s| matches!(s.winner, Source::PodIdentity | Source::Irsa));
+    let from_pod = ctx
+        .board
+        .get::<crate::checks::identity::Survey>(None)
+        .is_some_and(|s| matches!(s.winner, CredentialSource::PodIdentity | CredentialSource::Irsa));
     if from_pod && let Some((role, _)) = arn.as_ref().and_then(|a| a.assumed_role()) {
         learned.push(global("base_role_name", role));
     }
