@@ -290,7 +290,11 @@ impl Need {
             return None;
         }
         let (principal, who) = self.caller()?;
-        let resources = if self.is_trust() { vec![self.owner_arn.clone()] } else { self.resources.clone() };
+        let resources: Vec<String> = if self.is_trust() {
+            vec![self.owner_arn.clone()]
+        } else {
+            self.resources.iter().map(|r| concrete(r)).collect()
+        };
         let mut out = Vec::new();
         for action in &self.actions {
             for resource in &resources {
@@ -330,6 +334,13 @@ impl Need {
         }
         Some(out)
     }
+}
+
+/// A resource the chain will really name, for a pattern the setup grants: every `*` becomes a
+/// sample name and every `?` a letter, so that a probe asks for one real resource the pattern
+/// must cover instead of for the pattern itself.
+fn concrete(pattern: &str) -> String {
+    pattern.replace('*', "connector-doctor-probe").replace('?', "x")
 }
 
 fn suffix(parts: &[String]) -> String {
