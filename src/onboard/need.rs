@@ -338,8 +338,12 @@ impl Need {
 
 /// A resource the chain will really name, for a pattern the setup grants: every `*` becomes a
 /// sample name and every `?` a letter, so that a probe asks for one real resource the pattern
-/// must cover instead of for the pattern itself.
+/// must cover instead of for the pattern itself. A bare `*` (actions without resource-level
+/// scope) stays as it is.
 fn concrete(pattern: &str) -> String {
+    if pattern == "*" {
+        return pattern.to_owned();
+    }
     pattern.replace('*', "connector-doctor-probe").replace('?', "x")
 }
 
