@@ -2,6 +2,7 @@
 //! on a test backend and compared with committed screens (insta snapshots, colour off, at 80×24
 //! where the step list sits above the details and at 200×50 where they sit side by side).
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -364,4 +365,17 @@ fn leaving_before_the_run_settles_proves_no_step_done() {
         assert_eq!(p.state == State::Done, settled, "{progress:?}");
     }
     assert_eq!(progress[1].state, State::Done, "the Pod Identity step rests on the identity checks alone");
+}
+
+#[test]
+fn the_readme_lists_every_onboarding_key() {
+    let mut table = String::from("| key | what it does |\n|---|---|\n");
+    for b in ONBOARD_BINDINGS {
+        writeln!(table, "| `{}` | {} |", b.label, b.help).unwrap();
+    }
+    let readme = include_str!("../../../README.md");
+    assert!(
+        readme.contains(&table),
+        "the README's onboarding key table is not the one src/tui/keys.rs makes; paste this under \"Onboarding\":\n\n{table}"
+    );
 }
