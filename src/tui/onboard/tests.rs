@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -378,4 +378,92 @@ fn the_readme_lists_every_onboarding_key() {
         readme.contains(&table),
         "the README's onboarding key table is not the one src/tui/keys.rs makes; paste this under \"Onboarding\":\n\n{table}"
     );
+}
+
+/// The onboarding in the real loop, on a recording backend: the identity checks take a while;
+/// `keys` come at the given times after the start, and SIGTERM at `end`.
+async fn in_the_loop(
+    keys: Vec<(Duration, KeyCode)>,
+    end: Duration,
+) -> (Onboard<'static>, Vec<(Instant, String)>, Vec<u8>, Instant) {
+    use futures::StreamExt;
+
+    use crate::engine::{Board, Ctx, Engine, Planned};
+    use crate::tui::tests::{Recorder, Slow};
+    use crate::tui::{Input, run_loop};
+    use crate::world::{SystemClock, World};
+
+    let config = Config::from_toml(std::path::Path::new("connector-doctor.toml"), CONFIG).unwrap();
+    let ob: &'static Onboarding = Box::leak(Box::new(
+        Onboarding::prepare(None, &config, &[("external_id".to_owned(), "org-7f3a9c2e".to_owned())], &|_| {
+            None
+        })
+        .unwrap(),
+    ));
+    let slow = |id: &'static str, ms: u64| Planned {
+        key: CheckKey::global(id),
+        depends_on: Vec::new(),
+        deadline: Duration::from_secs(10),
+        check: Arc::new(Slow(Duration::from_millis(ms))),
+    };
+    let engine = Engine::new(Plan {
+        checks: vec![slow("identity.source", 300), slow("identity.agent", 350), slow("identity.caller", 400)],
+    });
+    let ctx = Arc::new(Ctx {
+        world: World::with_env(Vec::<(String, String)>::new(), Arc::new(SystemClock)),
+        config: Arc::new(Config::default()),
+        board: Board::default(),
+    });
+    let mut screen =
+        Onboard::new(App::new(engine.plan(), catalog(), Context::default(), false), ob, engine.plan());
+    let mut terminal =
+        Terminal::new(Recorder { inner: TestBackend::new(80, 24), frames: Vec::new() }).unwrap();
+    let started = tokio::time::Instant::now();
+    let mut script: Vec<(Duration, Input)> = keys
+        .into_iter()
+        .map(|(at, code)| {
+            (at, Input::Term(crossterm::event::Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
+        })
+        .collect();
+    script.push((end, Input::Terminate));
+    let input = futures::stream::iter(script).then(move |(at, input)| async move {
+        tokio::time::sleep_until(started + at).await;
+        input
+    });
+    let input = futures::stream::select(input, futures::stream::pending());
+    let mut out = Vec::new();
+    run_loop(&mut terminal, &mut screen, &engine, &ctx, Duration::from_secs(10), Box::pin(input), &mut out)
+        .await;
+    let ended = Instant::now();
+    (screen, terminal.backend().frames.clone(), out, ended)
+}
+
+#[tokio::test]
+async fn an_idle_onboarding_draws_no_frames() {
+    let (screen, frames, out, ended) = in_the_loop(Vec::new(), Duration::from_secs(2)).await;
+    let headers: Vec<&str> = frames.iter().map(|(_, h)| h.as_str()).collect();
+    assert!(headers.iter().all(|h| h.starts_with("connector-doctor onboard xpander · ")), "{headers:#?}");
+    let done = headers
+        .iter()
+        .position(|h| !h.contains("running"))
+        .unwrap_or_else(|| panic!("the run never showed as done: {headers:#?}"));
+    assert_eq!(done + 1, frames.len(), "frames were drawn after the run settled: {headers:#?}");
+    assert!(ended - frames[done].0 >= Duration::from_millis(1400), "the screen was not left idle");
+    assert!(done >= 2, "the spinner did not move: {headers:#?}");
+    assert!(out.is_empty(), "nothing but frames was written");
+    // The connector's checks are not in this plan: the first step not done is selected.
+    assert_eq!(screen.app.results.len(), 3);
+    assert_eq!(screen.selected, 2, "{:?}", screen.progress());
+}
+
+#[tokio::test]
+async fn c_in_the_loop_puts_the_steps_shell_on_the_clipboard() {
+    let keys = vec![
+        (Duration::from_millis(800), KeyCode::Char('g')),
+        (Duration::from_millis(900), KeyCode::Char('c')),
+    ];
+    let (screen, _, out, _) = in_the_loop(keys, Duration::from_millis(1200)).await;
+    let (text, _, _) = screen.step_script().unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), crate::tui::clipboard::osc52(&text));
+    assert!(text.contains("aws iam create-role --role-name xpander-base-role"), "{}", text);
 }
