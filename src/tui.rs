@@ -1,7 +1,8 @@
 //! The interactive checklist, for `kubectl exec -it`: the chain live, each check beside its
 //! remedy. One loop owns the terminal and the [`App`]; the engine runs in a task and sends
 //! events; frames are drawn only when something changed, and the spinner ticks only while a
-//! check runs, so an idle screen costs nothing.
+//! check runs, so an idle screen costs nothing. The onboarding's steps ([`onboard`]) are a
+//! second [`Screen`] over the same state, run by the same loop.
 
 pub mod app;
 pub mod clipboard;
