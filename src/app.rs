@@ -103,6 +103,17 @@ pub(crate) fn style_for(args: &Args, world: &World) -> Style {
     )
 }
 
+/// Whether the run gets a screen rather than a report: stdout and stdin are a terminal that
+/// can draw, and no report was asked for (an explicit --format, even text, asks for one).
+pub(crate) fn interactive(args: &Args, world: &World) -> bool {
+    args.format.is_none()
+        && !args.json
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+        && world.var("TERM").is_some_and(|t| t != "dumb")
+}
+
 fn diagnose(args: &Args) -> u8 {
     let config = match Config::load(args.config.as_deref(), &args.overrides()) {
         Ok(c) => c,
@@ -127,14 +138,7 @@ fn diagnose(args: &Args) -> u8 {
     for id in config.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
-    // An explicit --format (even text) asks for a report, not the checklist.
-    let interactive = args.format.is_none()
-        && !args.json
-        && args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::io::stdin().is_terminal()
-        && world.var("TERM").is_some_and(|t| t != "dumb");
-    let code = if interactive {
+    let code = if interactive(args, &world) {
         runtime.block_on(checklist(args, config, world, style))
     } else {
         runtime.block_on(run_and_report(args, config, world, style, &mut sink))

@@ -1,11 +1,13 @@
 //! The interactive checklist, for `kubectl exec -it`: the chain live, each check beside its
 //! remedy. One loop owns the terminal and the [`App`]; the engine runs in a task and sends
 //! events; frames are drawn only when something changed, and the spinner ticks only while a
-//! check runs, so an idle screen costs nothing.
+//! check runs, so an idle screen costs nothing. The onboarding's steps ([`onboard`]) are a
+//! second [`Screen`] over the same state, run by the same loop.
 
 pub mod app;
 pub mod clipboard;
 pub mod keys;
+pub mod onboard;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -13,10 +15,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
-use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::{Frame, Terminal};
 use tokio::sync::mpsc;
 
 pub use app::App;
@@ -44,11 +46,46 @@ pub struct Stats {
     pub frames: u64,
 }
 
-/// Runs the checklist on `terminal` until the user quits or input ends. `out` receives the
+/// A screen the loop can run: the checklist, or the onboarding steps drawn over the same
+/// check-level state. The loop feeds it engine events and keys and draws it when it is dirty.
+pub trait Screen {
+    /// The check-level state: results, runs, spinner, focus, message.
+    fn app(&self) -> &App;
+    /// The same, to change.
+    fn app_mut(&mut self) -> &mut App;
+    /// Takes in an engine event.
+    fn on_engine(&mut self, event: &Event) {
+        self.app_mut().on_engine(event);
+    }
+    /// Takes in a key; returns what the loop must do.
+    fn on_key(&mut self, key: &KeyEvent, page: usize) -> Vec<Command>;
+    /// Draws the whole screen.
+    fn draw(&self, frame: &mut Frame<'_>);
+}
+
+impl Screen for App {
+    fn app(&self) -> &App {
+        self
+    }
+
+    fn app_mut(&mut self) -> &mut App {
+        self
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, page: usize) -> Vec<Command> {
+        App::on_key(self, key, page)
+    }
+
+    fn draw(&self, frame: &mut Frame<'_>) {
+        frame.render_widget(self, frame.area());
+    }
+}
+
+/// Runs `screen` on `terminal` until the user quits or input ends. `out` receives the
 /// sequences that are not drawing (OSC 52 for the clipboard).
-pub async fn run_loop<B: Backend, I: Stream<Item = Input> + Unpin>(
+pub async fn run_loop<B: Backend, I: Stream<Item = Input> + Unpin, S: Screen>(
     terminal: &mut Terminal<B>,
-    app: &mut App,
+    screen: &mut S,
     engine: &Engine,
     ctx: &Arc<Ctx>,
     deadline: Duration,
@@ -57,39 +94,42 @@ pub async fn run_loop<B: Backend, I: Stream<Item = Input> + Unpin>(
 ) -> Stats {
     let mut stats = Stats::default();
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
-    let mut run = Some(spawn_run(engine, ctx, app.generation, deadline, tx.clone(), None));
+    let mut run = Some(spawn_run(engine, ctx, screen.app().generation, deadline, tx.clone(), None));
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        if app.dirty {
+        if screen.app().dirty {
+            let app = screen.app_mut();
             app.run_facts = crate::checks::identity::pod_facts(ctx);
             app.context = context_now(app, ctx);
-            if terminal.draw(|f| f.render_widget(&*app, f.area())).is_err() {
+            if terminal.draw(|f| screen.draw(f)).is_err() {
                 break;
             }
             stats.frames += 1;
-            app.dirty = false;
+            screen.app_mut().dirty = false;
         }
         let page = terminal.size().map_or(10, |s| usize::from(s.height / 2));
+        let running = screen.app().is_running();
         let commands = tokio::select! {
             Some(event) = rx.recv() => {
-                app.on_engine(&event);
+                screen.on_engine(&event);
                 Vec::new()
             }
             next = input.next() => match next {
-                Some(Input::Term(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(&key, page),
+                Some(Input::Term(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => screen.on_key(&key, page),
                 Some(Input::Term(TermEvent::Resize(_, _))) => {
-                    app.dirty = true;
+                    screen.app_mut().dirty = true;
                     Vec::new()
                 }
                 Some(Input::Term(_)) => Vec::new(),
                 Some(Input::Terminate) | None => vec![Command::Quit],
             },
-            _ = tick.tick(), if app.is_running() => {
-                app.tick();
+            _ = tick.tick(), if running => {
+                screen.app_mut().tick();
                 Vec::new()
             }
         };
+        let app = screen.app_mut();
         for command in commands {
             match command {
                 Command::Quit => {
@@ -212,9 +252,9 @@ fn restore() {
     );
 }
 
-/// Runs the checklist on the real terminal. Returns the run's exit code.
-pub async fn run_terminal(
-    app: &mut App,
+/// Runs `screen` (the checklist, or the onboarding) on the real terminal.
+pub async fn run_terminal<S: Screen>(
+    screen: &mut S,
     engine: &Engine,
     ctx: &Arc<Ctx>,
     deadline: Duration,
@@ -236,7 +276,7 @@ pub async fn run_terminal(
     let signals = signal_stream();
     let input = futures::stream::select(keys, signals);
     let mut out = std::io::stdout();
-    run_loop(&mut terminal, app, engine, ctx, deadline, Box::pin(input), &mut out).await;
+    run_loop(&mut terminal, screen, engine, ctx, deadline, Box::pin(input), &mut out).await;
     Ok(())
 }
 

@@ -88,7 +88,11 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         return finish(sink.write(&out), u8::from(!proof.holds()));
     }
     if !o.print {
-        let (code, steps) = live(args, &ob, config, world, &mut sink);
+        let (code, steps) = if crate::app::interactive(args, &world) {
+            crate::tui::onboard::run(args, &ob, config, world, &mut sink)
+        } else {
+            live(args, &ob, config, world, &mut sink)
+        };
         saved.steps = steps;
         keep(&saved, &o.progress);
         return code;
@@ -245,12 +249,5 @@ fn live(
     } else {
         progress::render(&ob.preset.name, &steps)
     };
-    let states = steps
-        .iter()
-        .map(|s| {
-            let key = s.connector.as_ref().map_or_else(|| s.step.clone(), |c| format!("{}[{c}]", s.step));
-            (key, format!("{:?}", s.state).to_lowercase())
-        })
-        .collect();
-    (finish(sink.write(&text), u8::from(!all_done)), states)
+    (finish(sink.write(&text), u8::from(!all_done)), progress::states(&steps))
 }

@@ -272,14 +272,19 @@ fn script(ob: &Onboarding, plans: &[StepPlan<'_>]) -> String {
             if !written.insert(d.file.clone()) {
                 continue;
             }
-            let json = d.json.pretty();
-            // Only a document holding an ExternalId variable lets the shell expand it.
-            let delimiter = if json.contains("${EXTERNAL_ID_") { "JSON" } else { "'JSON'" };
-            let _ = writeln!(s, "cat > {} <<{delimiter}\n{json}\nJSON", d.file);
+            s.push_str(&heredoc(d));
         }
         for c in &plan.commands {
             let _ = writeln!(s, "{c}");
         }
     }
     s
+}
+
+/// The shell that writes `d` to its file: a here-document, which the shell expands only when
+/// the document holds an ExternalId variable.
+pub fn heredoc(d: &Document) -> String {
+    let json = d.json.pretty();
+    let delimiter = if json.contains("${EXTERNAL_ID_") { "JSON" } else { "'JSON'" };
+    format!("cat > {} <<{delimiter}\n{json}\nJSON\n", d.file)
 }

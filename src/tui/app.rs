@@ -341,9 +341,23 @@ impl App {
         }
     }
 
+    /// Starts a run of `keys` and every check that depends on one of them.
+    pub(super) fn rerun_with_dependents(&mut self, keys: impl IntoIterator<Item = CheckKey>) -> Command {
+        let mut only = BTreeSet::new();
+        for key in keys {
+            match self.dependents.get(&key) {
+                Some(d) => only.extend(d.iter().cloned()),
+                None => {
+                    only.insert(key);
+                }
+            }
+        }
+        self.start_run(Some(only))
+    }
+
     /// Starts a new run generation: the checks it redoes lose their results (so that a stale
     /// result cannot show as current) and the rest keep theirs.
-    fn start_run(&mut self, only: Option<BTreeSet<CheckKey>>) -> Command {
+    pub(super) fn start_run(&mut self, only: Option<BTreeSet<CheckKey>>) -> Command {
         self.generation += 1;
         match &only {
             Some(keys) => self.results.retain(|k, _| !keys.contains(k)),

@@ -171,12 +171,107 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action bound to `key`, if any. Ctrl-C quits too: in raw mode it arrives as a key.
+/// The onboarding screen's bindings: the checklist's keys, said of steps, without the ones
+/// that only make sense for a flat list of checks (filters, the JSON report).
+pub const ONBOARD_BINDINGS: &[Binding] = &[
+    Binding {
+        codes: &[KeyCode::Up, KeyCode::Char('k')],
+        label: "↑/k",
+        help: "previous step (scroll details when focused)",
+        action: Action::Up,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::Down, KeyCode::Char('j')],
+        label: "↓/j",
+        help: "next step (scroll details when focused)",
+        action: Action::Down,
+        footer: Some("move"),
+    },
+    Binding {
+        codes: &[KeyCode::PageUp],
+        label: "PgUp",
+        help: "a page up",
+        action: Action::PageUp,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::PageDown],
+        label: "PgDn",
+        help: "a page down",
+        action: Action::PageDown,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::Char('g'), KeyCode::Home],
+        label: "g",
+        help: "first step",
+        action: Action::Top,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::Char('G'), KeyCode::End],
+        label: "G",
+        help: "last step",
+        action: Action::Bottom,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::Tab, KeyCode::Enter],
+        label: "Tab",
+        help: "focus the details pane / the steps",
+        action: Action::Focus,
+        footer: Some("details"),
+    },
+    Binding {
+        codes: &[KeyCode::Char('r')],
+        label: "r",
+        help: "re-run the step's checks and what depends on them",
+        action: Action::Rerun,
+        footer: Some("re-run"),
+    },
+    Binding {
+        codes: &[KeyCode::Char('R')],
+        label: "R",
+        help: "re-run everything",
+        action: Action::RerunAll,
+        footer: None,
+    },
+    Binding {
+        codes: &[KeyCode::Char('c')],
+        label: "c",
+        help: "copy the step's policy files and commands (OSC 52)",
+        action: Action::CopyCommands,
+        footer: Some("copy"),
+    },
+    Binding {
+        codes: &[KeyCode::Char('?')],
+        label: "?",
+        help: "this help",
+        action: Action::Help,
+        footer: Some("help"),
+    },
+    Binding {
+        codes: &[KeyCode::Char('q'), KeyCode::Esc],
+        label: "q",
+        help: "quit (the summary stays in the terminal)",
+        action: Action::Quit,
+        footer: Some("quit"),
+    },
+];
+
+/// The action bound to `key` in the checklist, if any.
 pub fn action_for(key: &KeyEvent) -> Option<Action> {
+    action_in(BINDINGS, key)
+}
+
+/// The action bound to `key` in `table`, if any. Ctrl-C quits too: in raw mode it arrives as a
+/// key.
+pub fn action_in(table: &[Binding], key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    BINDINGS.iter().find(|b| b.codes.contains(&key.code)).map(|b| b.action)
+    table.iter().find(|b| b.codes.contains(&key.code)).map(|b| b.action)
 }
 
 #[cfg(test)]
@@ -185,11 +280,13 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice() {
-        let mut seen = Vec::new();
-        for b in BINDINGS {
-            for code in b.codes {
-                assert!(!seen.contains(code), "{code:?} is bound twice");
-                seen.push(*code);
+        for table in [BINDINGS, ONBOARD_BINDINGS] {
+            let mut seen = Vec::new();
+            for b in table {
+                for code in b.codes {
+                    assert!(!seen.contains(code), "{code:?} is bound twice");
+                    seen.push(*code);
+                }
             }
         }
     }

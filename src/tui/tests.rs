@@ -694,9 +694,9 @@ fn without_colour_only_bold_and_reverse_remain() {
 // The loop: frames only when something changed.
 
 /// A test backend that notes when each frame was flushed and what its first line said.
-struct Recorder {
-    inner: TestBackend,
-    frames: Vec<(Instant, String)>,
+pub(super) struct Recorder {
+    pub(super) inner: TestBackend,
+    pub(super) frames: Vec<(Instant, String)>,
 }
 
 impl Backend for Recorder {
@@ -750,7 +750,7 @@ impl Backend for Recorder {
 }
 
 /// A check that takes a while and passes.
-struct Slow(Duration);
+pub(super) struct Slow(pub(super) Duration);
 
 impl Check for Slow {
     fn run<'a>(&'a self, _ctx: &'a Ctx) -> BoxFuture<'a, Outcome> {

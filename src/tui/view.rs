@@ -9,17 +9,18 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{App, Focus, Mode};
-use super::keys::{Action, BINDINGS};
+use super::keys::{Action, BINDINGS, Binding};
 use crate::outcome::Status;
 
 /// Below this width the panes stack.
-const WIDE: u16 = 100;
+pub(super) const WIDE: u16 = 100;
 
 /// The spinner's frames.
-const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+pub(super) const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 impl App {
-    fn style(&self, style: Style) -> Style {
+    /// `style`, or only its bold and reverse when colour is off.
+    pub(super) fn style(&self, style: Style) -> Style {
         if self.color {
             style
         } else {
@@ -27,7 +28,8 @@ impl App {
         }
     }
 
-    fn status_style(&self, status: Status) -> Style {
+    /// The colour of a status.
+    pub(super) fn status_style(&self, status: Status) -> Style {
         self.style(match status {
             Status::Pass => Style::default().fg(Color::Green),
             Status::Warn => Style::default().fg(Color::Yellow),
@@ -38,6 +40,11 @@ impl App {
     }
 
     fn header(&self) -> Line<'_> {
+        self.header_titled("connector-doctor".to_owned())
+    }
+
+    /// The top line: `title`, the run's time or spinner, then where and as whom it runs.
+    pub(super) fn header_titled(&self, title: String) -> Line<'_> {
         let dim = self.style(Style::default().fg(Color::DarkGray));
         let time = match self.took {
             Some(t) => format!("{} ms", t.as_millis()),
@@ -45,7 +52,7 @@ impl App {
         };
         // The run's state comes first: on a narrow terminal the caller ARN is what gets cut.
         Line::from(vec![
-            Span::styled("connector-doctor", self.style(Style::default().add_modifier(Modifier::BOLD))),
+            Span::styled(title, self.style(Style::default().add_modifier(Modifier::BOLD))),
             Span::styled(" · ", dim),
             Span::raw(time),
             Span::styled(" · ", dim),
@@ -178,7 +185,6 @@ impl App {
     }
 
     fn footer(&self) -> Line<'_> {
-        let dim = self.style(Style::default().fg(Color::DarkGray));
         let mut spans = Vec::new();
         if self.mode == Mode::Filter {
             spans.push(Span::raw(format!("/{}▏ Enter keeps · Esc clears", self.filter)));
@@ -191,20 +197,53 @@ impl App {
         let summary = self.summary();
         spans.push(Span::styled(summary.line(), self.status_style(summary.status)));
         spans.push(Span::raw("  "));
-        // Help and quit first: they are what a narrow terminal must not cut.
-        let first = |b: &&super::keys::Binding| !matches!(b.action, Action::Help | Action::Quit);
-        let mut shown: Vec<&super::keys::Binding> = BINDINGS.iter().filter(|b| b.footer.is_some()).collect();
-        shown.sort_by_key(first);
-        let keys: Vec<String> =
-            shown.iter().filter_map(|b| Some(format!("{} {}", b.label, b.footer?))).collect();
-        spans.push(Span::styled(keys.join(" · "), dim));
+        spans.push(self.footer_keys(BINDINGS));
         Line::from(spans)
     }
 
-    fn help(&self) -> Text<'_> {
+    /// The footer's key hints from `table`, help and quit first: they are what a narrow
+    /// terminal must not cut.
+    pub(super) fn footer_keys(&self, table: &[Binding]) -> Span<'static> {
+        let dim = self.style(Style::default().fg(Color::DarkGray));
+        let first = |b: &&Binding| !matches!(b.action, Action::Help | Action::Quit);
+        let mut shown: Vec<&Binding> = table.iter().filter(|b| b.footer.is_some()).collect();
+        shown.sort_by_key(first);
+        let keys: Vec<String> =
+            shown.iter().filter_map(|b| Some(format!("{} {}", b.label, b.footer?))).collect();
+        Span::styled(keys.join(" · "), dim)
+    }
+
+    /// The help drawn from `table`, in a popup over `area`.
+    pub(super) fn help_popup(&self, table: &[Binding], area: Rect, buf: &mut Buffer) {
+        let w = area.width.saturating_sub(4).min(72);
+        let h = area.height.saturating_sub(2).min(u16::try_from(table.len() + 6).unwrap_or(u16::MAX));
+        let popup =
+            Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+        Clear.render(popup, buf);
+        Paragraph::new(self.help(table)).block(Block::bordered().title(" Help ")).render(popup, buf);
+    }
+
+    /// The two panes' frames, the focused one marked in colour and, readable without colour,
+    /// in its title.
+    pub(super) fn pane_blocks(&self, list_title: &str) -> (Block<'static>, Block<'static>) {
+        let focused = self.style(Style::default().fg(Color::Cyan));
+        let list = self.focus == Focus::List;
+        let (list_title, detail_title) = if list {
+            (format!(" ▸ {list_title} "), " Details ")
+        } else {
+            (format!(" {list_title} "), " ▸ Details ")
+        };
+        let list_block =
+            Block::bordered().title(list_title).border_style(if list { focused } else { Style::default() });
+        let detail_block =
+            Block::bordered().title(detail_title).border_style(if list { Style::default() } else { focused });
+        (list_block, detail_block)
+    }
+
+    fn help(&self, table: &[Binding]) -> Text<'_> {
         let bold = self.style(Style::default().add_modifier(Modifier::BOLD));
         let mut lines = vec![Line::styled("Keys", bold), Line::raw("")];
-        for b in BINDINGS {
+        for b in table {
             lines.push(Line::from(vec![Span::styled(format!("  {:<6}", b.label), bold), Span::raw(b.help)]));
         }
         lines.push(Line::raw(""));
@@ -228,23 +267,9 @@ impl Widget for &App {
                 Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
             (l, d)
         };
-        let focused = self.style(Style::default().fg(Color::Cyan));
-        // The focused pane is marked in its title too, which reads without colour.
-        let (list_title, detail_title) = if self.focus == Focus::List {
-            (format!(" ▸ {} ", self.list_title), " Details ")
-        } else {
-            (format!(" {} ", self.list_title), " ▸ Details ")
-        };
-        let list_block = Block::bordered().title(list_title).border_style(if self.focus == Focus::List {
-            focused
-        } else {
-            Style::default()
-        });
+        let (list_block, detail_block) = self.pane_blocks(self.list_title);
         let inner_height = usize::from(list_block.inner(list_area).height);
         Paragraph::new(self.checklist(inner_height)).block(list_block).render(list_area, buf);
-        let detail_block = Block::bordered()
-            .title(detail_title)
-            .border_style(if self.focus == Focus::Details { focused } else { Style::default() });
         let details = self.details();
         // Scrolling stops with the last line at the top of the pane.
         let last = u16::try_from(details.lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
@@ -254,16 +279,7 @@ impl Widget for &App {
             .block(detail_block)
             .render(detail_area, buf);
         if self.mode == Mode::Help {
-            let w = area.width.saturating_sub(4).min(72);
-            let h = area.height.saturating_sub(2).min(u16::try_from(BINDINGS.len() + 6).unwrap_or(u16::MAX));
-            let popup = Rect {
-                x: area.x + (area.width - w) / 2,
-                y: area.y + (area.height - h) / 2,
-                width: w,
-                height: h,
-            };
-            Clear.render(popup, buf);
-            Paragraph::new(self.help()).block(Block::bordered().title(" Help ")).render(popup, buf);
+            self.help_popup(BINDINGS, area, buf);
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use connector_lab::Lab;
 
-use crate::support::{binary, check, doctor, lab};
+use crate::support::{binary, check, doctor, doctor_in, lab};
 
 /// The scenario: the hop into warehouse's role works, its self-assume does not.
 const SCENARIO: &str = "xpander-self-assume-missing";
@@ -91,6 +91,11 @@ struct Pane {
 
 impl Pane {
     fn start(lab: &Lab, width: u16, height: u16) -> Self {
+        Self::start_with(lab, width, height, &[])
+    }
+
+    /// As [`start`](Self::start), with `args` (such as a subcommand) before the doctor's flags.
+    fn start_with(lab: &Lab, width: u16, height: u16, args: &[&str]) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         ensure_tmux();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +111,11 @@ impl Pane {
         for (k, v) in &env {
             write!(script, " {}", quote(&format!("{k}={v}"))).unwrap();
         }
-        writeln!(script, " {} --cluster-name {tag}", quote(binary())).unwrap();
+        write!(script, " {}", quote(binary())).unwrap();
+        for arg in args {
+            write!(script, " {}", quote(arg)).unwrap();
+        }
+        writeln!(script, " --cluster-name {tag}").unwrap();
         script.push_str("echo EXIT=$?\n");
         script.push_str(
             "echo TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' ')\n",
@@ -143,6 +152,11 @@ impl Pane {
     /// What the pane shows now.
     fn screen(&self) -> String {
         self.tmux_ok(&["capture-pane", "-p", "-t", "doctor"])
+    }
+
+    /// The pane's scrollback and screen together.
+    fn scrollback(&self) -> String {
+        self.tmux_ok(&["capture-pane", "-p", "-J", "-S", "-", "-t", "doctor"])
     }
 
     /// Polls the screen until `ok` holds; returns that screen.
@@ -194,17 +208,21 @@ impl Pane {
     /// and exit code in the scrollback, no alternate screen, the cursor shown, and the line
     /// discipline back (canonical mode and echo).
     fn assert_restored(&self) {
+        let screen = self.assert_left(&["Checks ─", "Remedy"]);
+        assert!(screen.lines().any(|l| l == SUMMARY), "no summary line left behind:\n{screen}");
+    }
+
+    /// Asserts that the doctor is gone with exit code 1 and left the terminal as it found it,
+    /// none of `drawn` left on screen; returns the scrollback.
+    fn assert_left(&self, drawn: &[&str]) -> String {
         let screen = self.wait_for("EXIT=");
         assert_eq!(self.format("#{alternate_on}"), "0", "still on the alternate screen:\n{screen}");
-        assert!(
-            !screen.contains("Checks ─") && !screen.contains("Remedy"),
-            "the checklist is still shown:\n{screen}"
-        );
+        assert!(!drawn.iter().any(|d| screen.contains(d)), "the screen is still shown:\n{screen}");
         assert!(screen.lines().any(|l| l == "EXIT=1"), "the exit code is not 1:\n{screen}");
-        assert!(screen.lines().any(|l| l == SUMMARY), "no summary line left behind:\n{screen}");
         let tty = self.wait_for("TTY=");
         assert!(tty.lines().any(|l| l.trim() == "TTY=icanon echo"), "the terminal is still raw:\n{tty}");
         assert_eq!(self.format("#{cursor_flag}"), "1", "the cursor is still hidden");
+        self.scrollback()
     }
 }
 
@@ -326,4 +344,37 @@ fn sigterm_restores_the_terminal() {
     assert!(status.success());
     pane.assert_restored();
     took("SIGTERM", clock);
+}
+
+#[test]
+fn onboard_shows_the_steps_and_the_remedy_then_leaves_its_summary() {
+    let lab = lab(SCENARIO);
+    let clock = Instant::now();
+    // The smallest terminal the screen is made for.
+    let pane = Pane::start_with(&lab, 80, 24, &["onboard"]);
+    let screen = pane.wait_until("the steps with the run settled and the first step to do selected", |s| {
+        s.contains("Steps ─") && s.contains("✔ 4 of 6 steps done · ✖ 2 to do") && s.contains("Remedy")
+    });
+    assert!(screen.contains("✖ to do    3. Create the connector role xpander-redshift-access"), "{screen}");
+    assert!(screen.contains("✔ done     1. Create the base role"), "{screen}");
+    assert!(screen.contains("Step 3 of 6. Create the connector role xpander-redshift-access"), "{screen}");
+    assert!(screen.contains("✖ to do  chain.self_assume[warehouse]"), "{screen}");
+    assert_eq!(pane.format("#{alternate_on}"), "1", "the steps are not on the alternate screen");
+
+    // j moves to the next step, which is done.
+    pane.keys("j");
+    pane.wait_until("step 4's details", |s| s.contains("Step 4 of 6.") && !s.contains("Remedy"));
+    pane.keys("q");
+    let scrollback = pane.assert_left(&["Steps ─", "Details ─"]);
+    // The same summary as the plain run, kept in the scrollback.
+    let plain = doctor_in(&lab, &["onboard"]);
+    let summary: Vec<&str> = plain.stdout.lines().filter(|l| !l.is_empty()).collect();
+    assert!(summary[0].starts_with("Onboarding xpander: 4 of 6 steps done"), "{}", plain.stdout);
+    for line in &summary {
+        assert!(
+            scrollback.lines().any(|l| l.trim_end() == line.trim_end()),
+            "{line:?} is not in the scrollback:\n{scrollback}"
+        );
+    }
+    took("onboard", clock);
 }
