@@ -16,7 +16,7 @@ use crate::catalog::{Catalog, catalog};
 use crate::checks::identity::{CallerIdentity, Survey, pod_facts};
 use crate::cli::{Args, Command, Format};
 use crate::config::Config;
-use crate::engine::{Board, Ctx, Engine, Event, Plan};
+use crate::engine::{Board, Ctx, Event};
 use crate::report::style::Style;
 use crate::report::{self, CheckReport, Context, Report};
 use crate::world::World;
@@ -128,13 +128,7 @@ fn diagnose(args: &Args) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("connector-doctor: cannot start the async runtime: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let Some(runtime) = runtime() else { return EXIT_USAGE };
     for id in config.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
@@ -160,7 +154,7 @@ async fn run_and_report(args: &Args, config: Config, world: World, style: Style,
     let zero_config = config.connectors.is_empty();
     let config = Arc::new(config);
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
-    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let engine = crate::checks::engine(&config);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -226,7 +220,7 @@ async fn checklist(args: &Args, config: Config, world: World, style: Style) -> u
     let timeout = config.timeout;
     let config = Arc::new(config);
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
-    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let engine = crate::checks::engine(&config);
     let initial = Context { region: region.name.clone(), credential_source: None, caller_arn: None };
     let mut app = crate::tui::App::new(engine.plan(), catalog(), initial, style.color);
     if let Err(e) = crate::tui::run_terminal(&mut app, &engine, &ctx, timeout).await {
@@ -335,4 +329,16 @@ fn list_checks(args: &Args) -> u8 {
         Err(code) => return code,
     };
     finish(sink.write(&out), 0)
+}
+
+/// The async runtime a command runs its checks on (two workers: the checks wait on the network,
+/// not the CPU); `None`, said on stderr, when it cannot start.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("connector-doctor: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }

@@ -74,6 +74,11 @@ pub fn codes_of(id: &str) -> &'static [Code] {
     }
 }
 
+/// The engine for `config`: the catalog's plan with this build's checks.
+pub fn engine(config: &crate::config::Config) -> crate::engine::Engine {
+    crate::engine::Engine::new(crate::engine::Plan::build(crate::catalog::catalog(), config, &factory))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use crate::checks::identity::Source as CredentialSource;
 use crate::checks::identity::pod_facts;
 use crate::cli::{Args, Format, OnboardArgs};
 use crate::config::Config;
-use crate::engine::{Board, Ctx, Engine, Plan};
+use crate::engine::{Board, Ctx};
 use crate::report::CheckReport;
 use crate::world::World;
 
@@ -89,9 +89,9 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     }
     if !o.print {
         let (code, steps) = if crate::app::interactive(args, &world) {
-            crate::tui::onboard::run(args, &ob, config, world, &mut sink)
+            crate::tui::onboard::run(args, &ob, with_known_pod(config, &ob), world, &mut sink)
         } else {
-            live(args, &ob, config, world, &mut sink)
+            live(args, &ob, with_known_pod(config, &ob), world, &mut sink)
         };
         saved.steps = steps;
         keep(&saved, &o.progress);
@@ -122,10 +122,10 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
 /// endpoint, a Serverless workgroup's ARN). Runs the checks as a live run does; a link that
 /// fails just teaches nothing.
 fn discover(config: &Config, world: &World) -> Option<Vec<Learned>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().ok()?;
+    let runtime = crate::app::runtime()?;
     let config = Arc::new(config.clone());
     let ctx = Arc::new(Ctx { world: world.clone(), config: config.clone(), board: Board::default() });
-    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let engine = crate::checks::engine(&config);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     runtime.block_on(engine.run(ctx.clone(), 1, config.timeout, tx));
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -222,17 +222,11 @@ fn live(
     for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("connector-doctor: cannot start the async runtime: {e}");
-            return (EXIT_USAGE, BTreeMap::new());
-        }
-    };
+    let Some(runtime) = crate::app::runtime() else { return (EXIT_USAGE, BTreeMap::new()) };
     let timeout = config.timeout;
-    let config = Arc::new(with_known_pod(config, ob));
+    let config = Arc::new(config);
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
-    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let engine = crate::checks::engine(&config);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let results = runtime.block_on(engine.run(ctx.clone(), 1, timeout, tx));
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -22,7 +22,7 @@ use crate::aws::ResolvedRegion;
 use crate::catalog::{catalog, placeholder};
 use crate::cli::Args;
 use crate::config::Config;
-use crate::engine::{Board, Ctx, Engine, Event, Plan};
+use crate::engine::{Board, Ctx, Event, Plan};
 use crate::onboard::Onboarding;
 use crate::onboard::guide::{self, StepPlan};
 use crate::onboard::progress::{self, State, StepProgress};
@@ -337,18 +337,12 @@ pub(crate) fn run(
         world.redactor.remember(id.expose());
     }
     let style = style_for(args, &world);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("connector-doctor: cannot start the async runtime: {e}");
-            return (EXIT_USAGE, BTreeMap::new());
-        }
-    };
+    let Some(runtime) = crate::app::runtime() else { return (EXIT_USAGE, BTreeMap::new()) };
     let region = ResolvedRegion::resolve(&world, &config);
     let timeout = config.timeout;
     let config = Arc::new(config);
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
-    let engine = Engine::new(Plan::build(catalog(), &config, &crate::checks::factory));
+    let engine = crate::checks::engine(&config);
     let initial = Context { region: region.name.clone(), credential_source: None, caller_arn: None };
     let mut app = App::new(engine.plan(), catalog(), initial, style.color);
     app.list_title = "Steps";
