@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::guide;
@@ -43,16 +42,20 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     if saved.preset.is_some() && saved.preset != preset {
         saved = Saved::default();
     }
-    let given = saved.values_with(&flags);
+    let remembered = saved.values_without(&flags);
     let world = World::from_process();
     let env = |k: &str| world.var(k).map(str::to_owned);
-    let mut ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
+    let mut ob = match Onboarding::prepare_with_saved(preset.as_deref(), &config, &flags, &remembered, &env) {
         Ok(ob) => ob,
         Err(e) => return usage(e.to_string()),
     };
     if o.discover {
         match discover(&config, &world) {
-            Some(learned) => ob.learn(&learned),
+            Some(learned) => {
+                for e in ob.learn(&learned) {
+                    eprintln!("connector-doctor: onboard: a discovered value is refused: {e}");
+                }
+            }
             None => eprintln!(
                 "connector-doctor: onboard: the caller identity could not be learned; run connector-doctor to see why"
             ),
@@ -86,10 +89,8 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         return finish(sink.write(&out), u8::from(!proof.holds()));
     }
     if !o.print {
-        let (code, steps) = live(args, &ob, config, world, &mut sink);
-        saved.steps = steps;
         keep(&saved, &o.progress);
-        return code;
+        return live(args, &ob, config, world, &mut sink);
     }
     keep(&saved, &o.progress);
     let script_name = o.script.as_ref().map(|p| p.display().to_string());
@@ -102,6 +103,7 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     let missing = ob.values.missing(ob.preset);
     if !missing.is_empty() {
         let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
+        keys.sort_unstable();
         keys.dedup();
         eprintln!(
             "connector-doctor: onboard: the guide still misses {}; see its \"Missing values\" section",
@@ -181,14 +183,8 @@ fn keep(saved: &Saved, path: &std::path::Path) {
 }
 
 /// Runs every check against the live environment and prints where each step stands; returns
-/// the exit code and each step's state, for the progress file.
-fn live(
-    args: &Args,
-    ob: &Onboarding,
-    config: Config,
-    world: World,
-    sink: &mut Sink,
-) -> (u8, BTreeMap<String, String>) {
+/// the exit code.
+fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut Sink) -> u8 {
     for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
@@ -196,7 +192,7 @@ fn live(
         Ok(r) => r,
         Err(e) => {
             eprintln!("connector-doctor: cannot start the async runtime: {e}");
-            return (EXIT_USAGE, BTreeMap::new());
+            return EXIT_USAGE;
         }
     };
     let timeout = config.timeout;
@@ -219,12 +215,5 @@ fn live(
     } else {
         progress::render(&ob.preset.name, &steps)
     };
-    let states = steps
-        .iter()
-        .map(|s| {
-            let key = s.connector.as_ref().map_or_else(|| s.step.clone(), |c| format!("{}[{c}]", s.step));
-            (key, format!("{:?}", s.state).to_lowercase())
-        })
-        .collect();
-    (finish(sink.write(&text), u8::from(!all_done)), states)
+    finish(sink.write(&text), u8::from(!all_done))
 }
