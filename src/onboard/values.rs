@@ -246,9 +246,7 @@ impl Values {
         value: &str,
         call: &'static str,
     ) -> Result<(), ValueError> {
-        let weak = |k: Option<&Known>| {
-            k.is_none_or(|k| matches!(k.from, Source::Default | Source::Derived | Source::Saved))
-        };
+        let weak = |k: Option<&Known>| k.is_none_or(|k| matches!(k.from, Source::Default | Source::Derived));
         let rule = rule(preset, key).unwrap_or("name");
         validate(rule, value).map_err(|message| ValueError {
             key: key.to_owned(),
@@ -1041,6 +1039,22 @@ external_id = "org-7f3a9c2e"
             known("db1", Source::Saved),
             "unknown keys are left out"
         );
+    }
+
+    #[test]
+    fn a_learned_value_is_checked_like_a_given_one() {
+        let p = preset("vcluster-rds").unwrap();
+        let mut v = gather_saved("vcluster-rds", "", &[], &[]).unwrap();
+        let e = v
+            .learn(p, Some("connector"), "db_host", "db.example.com;id", "rds:DescribeDBInstances")
+            .unwrap_err();
+        assert!(e.to_string().contains("db_host") && e.message.contains("rds:DescribeDBInstances"), "{e}");
+        assert_eq!(v.get(Some(&v.connectors[0]), "db_host"), None, "a refused value is left out");
+        v.learn(p, Some("connector"), "db_resource_id", "db-ABC123", "rds:DescribeDBInstances").unwrap();
+        assert_eq!(v.get(Some(&v.connectors[0]), "db_resource_id").as_deref(), Some("db-ABC123"));
+        let q = preset("qualytics").unwrap();
+        let mut v = gather_saved("qualytics", "", &[], &[]).unwrap();
+        assert!(v.learn(q, None, "oidc_provider", "https://oidc.example.com/id/X", "token").is_err());
     }
 
     #[test]
