@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::guide;
@@ -45,16 +44,20 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     if saved.preset.is_some() && saved.preset != preset {
         saved = Saved::default();
     }
-    let given = saved.values_with(&flags);
+    let remembered = saved.values_without(&flags);
     let world = World::from_process();
     let env = |k: &str| world.var(k).map(str::to_owned);
-    let mut ob = match Onboarding::prepare(preset.as_deref(), &config, &given, &env) {
+    let mut ob = match Onboarding::prepare_with_saved(preset.as_deref(), &config, &flags, &remembered, &env) {
         Ok(ob) => ob,
         Err(e) => return usage(e.to_string()),
     };
     if o.discover {
         match discover(&config, &world) {
-            Some(learned) => ob.learn(&learned),
+            Some(learned) => {
+                for e in ob.learn(&learned) {
+                    eprintln!("connector-doctor: onboard: a discovered value is refused: {e}");
+                }
+            }
             None => eprintln!(
                 "connector-doctor: onboard: the caller identity could not be learned; run connector-doctor to see why"
             ),
@@ -88,14 +91,12 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
         return finish(sink.write(&out), u8::from(!proof.holds()));
     }
     if !o.print {
-        let (code, steps) = if crate::app::interactive(args, &world) {
+        keep(&saved, &o.progress);
+        return if crate::app::interactive(args, &world) {
             crate::tui::onboard::run(args, &ob, with_known_pod(config, &ob), world, &mut sink)
         } else {
             live(args, &ob, with_known_pod(config, &ob), world, &mut sink)
         };
-        saved.steps = steps;
-        keep(&saved, &o.progress);
-        return code;
     }
     keep(&saved, &o.progress);
     let script_name = o.script.as_ref().map(|p| p.display().to_string());
@@ -108,6 +109,7 @@ pub fn run(args: &Args, o: &OnboardArgs) -> u8 {
     let missing = ob.values.missing(ob.preset);
     if !missing.is_empty() {
         let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
+        keys.sort_unstable();
         keys.dedup();
         eprintln!(
             "connector-doctor: onboard: the guide still misses {}; see its \"Missing values\" section",
@@ -192,8 +194,6 @@ fn keep(saved: &Saved, path: &std::path::Path) {
     }
 }
 
-/// Runs every check against the live environment and prints where each step stands; returns
-/// the exit code and each step's state, for the progress file.
 /// The configuration with what the user told the onboarding of the pod (namespace, service
 /// account, cluster) where the file says nothing, so that the live remedies name them instead
 /// of leaving `<namespace>`. A preset's default is not taken: the pod's own token knows better.
@@ -212,17 +212,13 @@ fn with_known_pod(mut config: Config, ob: &Onboarding) -> Config {
     config
 }
 
-fn live(
-    args: &Args,
-    ob: &Onboarding,
-    config: Config,
-    world: World,
-    sink: &mut Sink,
-) -> (u8, BTreeMap<String, String>) {
+/// Runs every check against the live environment and prints where each step stands; returns
+/// the exit code.
+fn live(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut Sink) -> u8 {
     for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
-    let Some(runtime) = crate::app::runtime() else { return (EXIT_USAGE, BTreeMap::new()) };
+    let Some(runtime) = crate::app::runtime() else { return EXIT_USAGE };
     let timeout = config.timeout;
     let config = Arc::new(config);
     let ctx = Arc::new(Ctx { world, config: config.clone(), board: Board::default() });
@@ -243,5 +239,5 @@ fn live(
     } else {
         progress::render(&ob.preset.name, &steps)
     };
-    (finish(sink.write(&text), u8::from(!all_done)), progress::states(&steps))
+    finish(sink.write(&text), u8::from(!all_done))
 }

@@ -142,17 +142,6 @@ fn problem(c: &CheckReport) -> Problem {
     Problem { check: key(c), summary: c.summary.clone(), remedy: c.remedy.clone() }
 }
 
-/// Each step's state by `step` or `step[connector]`, as the progress file remembers it.
-pub fn states(steps: &[StepProgress]) -> std::collections::BTreeMap<String, String> {
-    steps
-        .iter()
-        .map(|s| {
-            let key = s.connector.as_ref().map_or_else(|| s.step.clone(), |c| format!("{}[{c}]", s.step));
-            (key, format!("{:?}", s.state).to_lowercase())
-        })
-        .collect()
-}
-
 /// The progress as text: one line a step, the problem and its remedy under each step not done.
 pub fn render(preset: &str, steps: &[StepProgress]) -> String {
     use std::fmt::Write as _;

@@ -1,6 +1,6 @@
-//! What an onboarding remembers between runs, so that a user can stop and resume: the preset,
-//! the values given with `--value`, and each step's state after the last live run. Secret values
-//! (ExternalIds) are never written; they are asked for again.
+//! What an onboarding remembers between runs, so that a user can stop and resume: the preset
+//! and the values given with `--value`. Secret values (ExternalIds) are never written; they are
+//! asked for again. Remembered values count below the configuration and the flags.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,9 +19,10 @@ pub struct Saved {
     /// Values given with `--value`, by key.
     #[serde(default)]
     pub values: BTreeMap<String, String>,
-    /// Each step's state after the last live run, by `step` or `step[connector]`.
-    #[serde(default)]
-    pub steps: BTreeMap<String, String>,
+    /// Step states that earlier versions wrote and nothing reads: accepted so that an older
+    /// file still loads, and no longer written.
+    #[serde(default, rename = "steps", skip_serializing)]
+    legacy_steps: Option<BTreeMap<String, String>>,
 }
 
 /// Why the file could not be used.
@@ -62,14 +63,13 @@ impl Saved {
         }
     }
 
-    /// The saved values followed by `given`, so that flags win; a key given empty is dropped.
-    pub fn values_with(&self, given: &[(String, String)]) -> Vec<(String, String)> {
-        let forgotten = |k: &str| given.iter().any(|(g, v)| g == k && v.is_empty());
+    /// The saved values no flag in `given` names (a flag wins; a key given empty is forgotten),
+    /// to be applied below the configuration and the flags.
+    pub fn values_without(&self, given: &[(String, String)]) -> BTreeMap<String, String> {
         self.values
             .iter()
-            .filter(|(k, _)| !forgotten(k))
+            .filter(|(k, _)| !given.iter().any(|(g, _)| g == *k))
             .map(|(k, v)| (k.clone(), v.clone()))
-            .chain(given.iter().filter(|(_, v)| !v.is_empty()).cloned())
             .collect()
     }
 
@@ -78,8 +78,8 @@ impl Saved {
         let fail = |message: String| SavedError { path: path.display().to_string(), message };
         let body = toml::to_string(self).map_err(|e| fail(e.to_string()))?;
         let text = format!(
-            "# connector-doctor onboard remembers the preset, the values given with --value and each step's\n\
-             # state here, so that a later run resumes. ExternalIds are never written to this file.\n{body}"
+            "# connector-doctor onboard remembers the preset and the values given with --value here, so\n\
+             # that a later run resumes. ExternalIds are never written to this file.\n{body}"
         );
         std::fs::write(path, text).map_err(|e| fail(e.to_string()))
     }
@@ -104,12 +104,21 @@ mod tests {
         assert!(!text.contains("org-1"), "{text}");
         let back = Saved::load(&path).unwrap();
         assert_eq!(back, s);
-        let merged = back.values_with(&[("account".into(), "444455556666".into())]);
-        assert_eq!(merged.last().unwrap().1, "444455556666", "flags come last and win");
+        assert!(
+            back.values_without(&[("account".into(), "444455556666".into())]).is_empty(),
+            "a flag's key is left to the flag"
+        );
+        assert_eq!(back.values_without(&[]).get("account").map(String::as_str), Some("111122223333"));
         let mut forget = back.clone();
         forget.remember(&[("account".into(), String::new())], |_| false);
         assert!(forget.values.is_empty());
-        assert!(back.values_with(&[("account".into(), String::new())]).is_empty());
+        assert!(back.values_without(&[("account".into(), String::new())]).is_empty());
+        // A file with the step states earlier versions wrote still loads; they are not kept.
+        std::fs::write(&path, "preset = \"xpander\"\n[steps]\nbase-role = \"done\"\n").unwrap();
+        let old = Saved::load(&path).unwrap();
+        assert_eq!(old.preset.as_deref(), Some("xpander"));
+        old.store(&path).unwrap();
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("steps"));
         std::fs::write(&path, "nonsense = [").unwrap();
         assert!(Saved::load(&path).unwrap_err().to_string().starts_with(&path.display().to_string()));
     }

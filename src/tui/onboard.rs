@@ -7,7 +7,6 @@
 
 pub mod view;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -170,8 +169,10 @@ impl<'a> Onboard<'a> {
                 && d.json.pretty().contains("${EXTERNAL_ID_")
                 && !guarded.contains(c)
             {
-                let var = external_id_var(c);
-                let _ = writeln!(text, ": \"${{{var}:?set {var} to the ExternalId of connector {c}}}\"");
+                if guarded.is_empty() {
+                    let _ = writeln!(text, "{}", guide::CHECK_EXTERNAL_ID);
+                }
+                text.push_str(&guide::external_id_guard(&external_id_var(c), &format!(" of connector {c}")));
                 guarded.push(c.clone());
             }
             text.push_str(&guide::heredoc(d));
@@ -325,19 +326,13 @@ impl Screen for Onboard<'_> {
 }
 
 /// Runs the onboarding on the terminal, then prints the plain summary; returns the exit code
-/// (as the plain run's: 0 when every step is done) and each step's state for the progress file.
-pub(crate) fn run(
-    args: &Args,
-    ob: &Onboarding,
-    config: Config,
-    world: World,
-    sink: &mut Sink,
-) -> (u8, BTreeMap<String, String>) {
+/// (as the plain run's: 0 when every step is done).
+pub(crate) fn run(args: &Args, ob: &Onboarding, config: Config, world: World, sink: &mut Sink) -> u8 {
     for id in ob.values.connectors.iter().filter_map(|c| c.external_id.as_ref()) {
         world.redactor.remember(id.expose());
     }
     let style = style_for(args, &world);
-    let Some(runtime) = crate::app::runtime() else { return (EXIT_USAGE, BTreeMap::new()) };
+    let Some(runtime) = crate::app::runtime() else { return EXIT_USAGE };
     let region = ResolvedRegion::resolve(&world, &config);
     let timeout = config.timeout;
     let config = Arc::new(config);
@@ -351,12 +346,12 @@ pub(crate) fn run(
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Err(e) = shown {
         eprintln!("connector-doctor: the terminal could not be used ({e}); run onboard with --format text");
-        return (EXIT_USAGE, BTreeMap::new());
+        return EXIT_USAGE;
     }
     let steps = screen.final_progress();
     let all_done = steps.iter().all(|s| s.state == State::Done);
     let text = progress::render(&ob.preset.name, &steps);
-    (finish(sink.write(&text), u8::from(!all_done)), progress::states(&steps))
+    finish(sink.write(&text), u8::from(!all_done))
 }
 
 #[cfg(test)]

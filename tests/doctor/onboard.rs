@@ -135,6 +135,18 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (&["--preset", "xpander", "--print", "--value", "account"], "expected KEY=VALUE"),
         (&["--preset", "xpander", "--print", "--value", "acount=1"], "no such value"),
         (&["--preset", "xpander", "--print", "--value", "account=12"], "12-digit"),
+        (
+            &[
+                "--preset",
+                "qualytics",
+                "--print",
+                "--value",
+                "oidc_provider=https://oidc.eks.us-west-1.amazonaws.com/id/X",
+            ],
+            "give \"oidc.eks.us-west-1.amazonaws.com/id/X\"",
+        ),
+        (&["--preset", "vcluster-rds", "--print", "--value", "db_resource_id=vcluster-db"], "DbiResourceId"),
+        (&["--preset", "vcluster-rds", "--print", "--value", "db_port=5432x"], "1 to 65535"),
     ];
     for (args, says) in cases {
         let run = onboard(dir.path(), "", args);
@@ -169,7 +181,7 @@ fn values_are_remembered_so_that_a_later_run_resumes() {
     // No preset and no values on the command line: both come back from the file.
     let second = onboard(dir.path(), "", &["--print", "--value", "cluster_name=xpander-prod"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(second.stdout.contains("| `region` | | `eu-west-2` | --value |"), "{}", second.stdout);
+    assert!(second.stdout.contains("| `region` | | `eu-west-2` | progress file |"), "{}", second.stdout);
     assert!(second.stdout.contains("--cluster-name xpander-prod"), "the new value is used");
     let missing =
         second.stdout.split("## Missing values").nth(1).unwrap().split("## Plan proof").next().unwrap();
@@ -181,4 +193,143 @@ fn values_are_remembered_so_that_a_later_run_resumes() {
     let broken = onboard(dir.path(), "", &["--print"]);
     assert_eq!(broken.code, 2);
     assert!(broken.stderr.contains("cannot read the progress file"), "{}", broken.stderr);
+}
+
+#[test]
+fn a_malformed_value_flag_names_only_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["external_id:org-SECRET-9f", "external_id org-SECRET-9f", "external_id:a=org-SECRET-9f"] {
+        let run = onboard(dir.path(), XPANDER, &["--print", "--value", flag]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("expected KEY=VALUE"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("SECRET") && !run.stderr.contains("9f"),
+            "the rest is never shown: {}",
+            run.stderr
+        );
+    }
+    let run = onboard(dir.path(), XPANDER, &["--print", "--value", "external_id:org-SECRET-9f"]);
+    assert!(run.stderr.contains("--value \"external_id\""), "{}", run.stderr);
+}
+
+#[test]
+fn hostile_values_are_refused_before_anything_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let m = marker.display();
+    let values = [
+        format!("cluster_name=c;touch${{IFS}}{m};"),
+        format!("cluster_name=$(touch {m})"),
+        format!("namespace=`touch {m}`"),
+        format!("database=a'b;touch {m}"),
+        format!("connector_role_name=a\"b$(touch {m})"),
+        "service_account=a\nb".to_owned(),
+        format!("assume_list=arn:aws:iam::111122223333:role/$(touch {m})"),
+    ];
+    for value in &values {
+        let key = value.split('=').next().unwrap();
+        let script = dir.path().join("setup.sh");
+        let run = onboard(
+            dir.path(),
+            XPANDER,
+            &["--print", "--script", script.to_str().unwrap(), "--value", value],
+        );
+        assert_eq!(run.code, 2, "{value:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty() && !script.exists(), "{value:?}: {}", run.stdout);
+        assert!(run.stderr.contains(key), "{value:?}: {}", run.stderr);
+        assert!(!marker.exists());
+    }
+    // The connector's name, a default-only key and a derived one are checked too.
+    let config = XPANDER.replace("name = \"warehouse\"", "name = \"ware\\nhouse\"");
+    let run = onboard(dir.path(), &config, &["--print"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for (preset, value, says) in [
+        ("vcluster-rds", "db_port=5432;id", "db_port"),
+        ("vcluster-rds", "kind=rds;id", "kind"),
+        ("xpander", "connector=a;b", "connector"),
+        (
+            "qualytics",
+            "base_principal_arn=arn:aws:iam::315179787488:role/$(touch${IFS}/tmp/x)",
+            "base_principal_arn",
+        ),
+    ] {
+        let run = onboard(dir.path(), "", &["--preset", preset, "--print", "--value", value]);
+        assert_eq!(run.code, 2, "{value}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{value}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn connectors_reading_one_external_id_variable_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}\n[[connector]]\nname = \"a_b\"\nkind = \"redshift\"\nrole_arn = \"arn:aws:iam::111122223333:role/r2\"\ncluster_id = \"c2\"\ndatabase = \"d2\"\n",
+        XPANDER.replace("name = \"warehouse\"", "name = \"a-b\"")
+    );
+    let run = onboard(dir.path(), &config, &["--print"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("\"a-b\"") && run.stderr.contains("\"a_b\""), "{}", run.stderr);
+}
+
+#[test]
+fn a_saved_value_does_not_override_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let first =
+        onboard(dir.path(), "", &["--preset", "xpander", "--check-plan", "--value", "region=eu-west-2"]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let second = onboard(dir.path(), XPANDER, &["--print"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains("| `region` | | `us-west-1` | configuration (region) |"),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains("eu-west-2"), "{}", second.stdout);
+}
+
+#[test]
+fn a_role_name_flag_renames_the_role_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = onboard(dir.path(), XPANDER, &["--print", "--value", "connector_role_name=xpander-new-access"]);
+    assert_eq!(run.code, 0, "the plan still proves: {}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("xpander-redshift-access"), "the old role is named: {}", run.stdout);
+    assert!(run.stdout.contains("arn:aws:iam::111122223333:role/xpander-new-access"), "{}", run.stdout);
+    assert!(run.stdout.contains("--role-name xpander-new-access"), "{}", run.stdout);
+}
+
+#[test]
+fn the_generated_script_runs_against_stub_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("setup.sh");
+    let run = onboard(dir.path(), XPANDER, &["--print", "--script", script.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for stub in ["aws", "kubectl", "psql", "helm", "sleep", "connector-doctor"] {
+        let path = bin.join(stub);
+        std::fs::write(&path, "#!/bin/sh\n{ printf '%s' \"${0##*/}\"; for a in \"$@\"; do printf '|%s' \"$a\"; done; echo; } >> \"$STUB_LOG\"\n")
+            .unwrap();
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&path, perms).unwrap();
+    }
+    let log = dir.path().join("calls.log");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("sh")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("STUB_LOG", &log)
+        .env("EXTERNAL_ID_WAREHOUSE", "org-7f3a9c2e")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("aws|eks|create-pod-identity-association|--cluster-name|xpander-prod|"),
+        "{calls}"
+    );
+    let trust = std::fs::read_to_string(dir.path().join("xpander-redshift-access.trust.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&trust).unwrap();
+    assert!(json.to_string().contains("\"org-7f3a9c2e\""), "{trust}");
 }

@@ -302,7 +302,13 @@ fn c_copies_the_steps_policy_files_and_commands() {
     let commands = s.press(KeyCode::Char('c'));
     let [Command::Copy(text)] = commands.as_slice() else { panic!("{commands:?}") };
     for d in &plan.documents {
-        assert!(text.contains(&format!("cat > {} <<", d.file)), "{text}");
+        let file = crate::onboard::guide::shell_quote(&d.file);
+        assert!(text.contains(&format!("> {file} <<'JSON'")), "{text}");
+    }
+    // A file with an ExternalId is filled only after the variable passed its check.
+    if text.contains("sed -e") {
+        let check = text.find("check_external_id EXTERNAL_ID_").unwrap_or(usize::MAX);
+        assert!(check < text.find("sed -e").unwrap_or(0), "{text}");
     }
     for c in &plan.commands {
         assert!(text.contains(c.as_str()), "{text}");
