@@ -62,8 +62,10 @@ pub struct ValueSpec {
     pub key: String,
     /// What it is, for the list of missing values.
     pub what: String,
-    /// How it is validated: `account`, `region`, `arn`, `arn-list`, `role-name`, `name`,
-    /// `external-id`, or `choice:a|b|c`.
+    /// How it is validated (`values::validate`): `account`, `region`, `partition`, `arn`,
+    /// `role-arn`, `arn-list`, `role-name`, `policy-name`, `name`, `connector`, `eks-cluster`,
+    /// `k8s-namespace`, `k8s-name`, `redshift-id`, `rds-id`, `db-name`, `host`, `port`,
+    /// `db-resource-id`, `oidc-provider`, `external-id`, or `choice:a|b|c`.
     pub check: String,
     /// Global or per connector.
     #[serde(default)]
