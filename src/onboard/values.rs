@@ -11,8 +11,15 @@ use crate::outcome::Facts;
 use crate::secret::Secret;
 
 /// Keys computed from other values rather than asked for.
-pub const DERIVED: &[&str] =
-    &["base_role_arn", "connector_role_arn", "connector", "workgroup", "base_principal_arn", "kind"];
+pub const DERIVED: &[&str] = &[
+    "base_role_arn",
+    "connector_role_arn",
+    "connector",
+    "workgroup",
+    "base_principal_arn",
+    "kind",
+    "platform_account",
+];
 
 /// Where a value came from, for the guide's table of values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +289,13 @@ impl Values {
         {
             self.global.insert("account".into(), derived(arn.account));
         }
+        // The account the vendor's platform calls from; the guides name the customer's own
+        // account's root there unless the vendor gives its own account id.
+        if !self.global.contains_key("platform_account")
+            && let Some(account) = self.get_global("account")
+        {
+            self.global.insert("platform_account".into(), derived(account));
+        }
         let partition = self.get_global("partition").unwrap_or_else(|| "aws".to_owned());
         if let (None, Some(account), Some(name)) =
             (self.global.get("base_role_arn"), self.get_global("account"), self.get_global("base_role_name"))
@@ -522,6 +536,7 @@ fn from_config_connectors(config: &Config) -> Vec<ConnectorValues> {
 /// only have a default, and keys read from the configuration's `[[connector]]` entries.
 pub const RULES: &[(&str, &str)] = &[
     ("account", "account"),
+    ("platform_account", "account"),
     ("region", "region"),
     ("partition", "partition"),
     ("kind", "choice:redshift|rds|secret"),

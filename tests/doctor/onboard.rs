@@ -59,6 +59,23 @@ fn the_xpander_guide_is_complete_when_every_value_is_known() {
 }
 
 #[test]
+fn the_platform_account_of_the_cross_account_statement_is_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = onboard(dir.path(), XPANDER, &["--print"]);
+    assert!(run.stdout.contains("| `platform_account` | | `111122223333` | derived |"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"AWS\": \"arn:aws:iam::111122223333:root\""),
+        "the default is the guide's own account"
+    );
+    let run = onboard(dir.path(), XPANDER, &["--print", "--value", "platform_account=999988887777"]);
+    assert_eq!(run.code, 0, "the plan still proves: {}", run.stderr);
+    assert!(run.stdout.contains("\"AWS\": \"arn:aws:iam::999988887777:root\""), "{}", run.stdout);
+    assert!(!run.stdout.contains("iam::111122223333:root"), "{}", run.stdout);
+    let run = onboard(dir.path(), XPANDER, &["--print", "--value", "platform_account=xpander"]);
+    assert_eq!(run.code, 2, "not an account id: {}", run.stdout);
+}
+
+#[test]
 fn a_guide_without_values_names_each_missing_one_and_where_to_give_it() {
     let dir = tempfile::tempdir().unwrap();
     let run = onboard(dir.path(), "", &["--preset", "xpander", "--print"]);
