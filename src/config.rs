@@ -183,6 +183,9 @@ pub struct Config {
     pub connect_to: Vec<crate::net::ConnectTo>,
     /// The connectors, in file order.
     pub connectors: Vec<Connector>,
+    /// Values of the onboarding preset (`[onboard]`, `KEY = "VALUE"`), for `onboard` and for the
+    /// `chain.policies` audit, which reads the same setup; checked by the preset's rules.
+    pub onboard: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -199,6 +202,7 @@ impl Default for Config {
             timeout: DEFAULT_TIMEOUT,
             connect_to: Vec::new(),
             connectors: Vec::new(),
+            onboard: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -218,6 +222,8 @@ struct FileConfig {
     connect_to: Vec<Spanned<String>>,
     #[serde(default)]
     connector: Vec<Spanned<FileConnector>>,
+    #[serde(default)]
+    onboard: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -341,6 +347,16 @@ impl Config {
             }
             config.connectors.push(connector);
         }
+        // Checked by the preset's rules where they are used (`onboard`, `chain.policies`); an
+        // ExternalId belongs to its connector, where it is kept secret.
+        if raw.onboard.contains_key("external_id") {
+            return Err(ConfigError {
+                location: loc.file.display().to_string(),
+                message: "onboard.external_id: give each connector's ExternalId in its [[connector]] entry"
+                    .into(),
+            });
+        }
+        config.onboard = raw.onboard;
         Ok(config)
     }
 
@@ -595,6 +611,14 @@ database = "postgres"
         .unwrap();
         let ports: Vec<u16> = c.connectors[0].target.endpoints.iter().map(|a| a.port).collect();
         assert_eq!(ports, [443, 6379]);
+        let c = parse("[onboard]\nplatform_account = \"999988887777\"\n").unwrap();
+        assert_eq!(c.onboard.get("platform_account").map(String::as_str), Some("999988887777"));
+        let e = parse("[onboard]\nexternal_id = \"org-1\"\n").unwrap_err();
+        assert!(
+            e.message.starts_with("onboard.external_id:") && !e.message.contains("org-1"),
+            "{}",
+            e.message
+        );
         let e = parse(&format!("{connector}endpoints = [\"cache.internal\"]\n")).unwrap_err();
         assert_eq!(e.location, "cd.toml:6:14");
         assert!(

@@ -157,31 +157,20 @@ impl Values {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let flags = flags_of(preset, given, allowed)?;
-        let mut global: BTreeMap<String, Known> = BTreeMap::new();
-        let from_config = |field: &str| Source::Config(field.to_owned());
-        if let Some(region) = &config.region {
-            global.insert("region".into(), known(region, from_config("region")));
-        }
-        for (key, value) in [
-            ("cluster_name", &config.cluster_name),
-            ("namespace", &config.namespace),
-            ("service_account", &config.service_account),
-        ] {
-            if let Some(v) = value {
-                global.insert(key.into(), known(v, from_config(key)));
-            }
-        }
-        if let Some(arn) = &config.base_role_arn {
-            global.insert("base_role_arn".into(), known(arn.to_string(), from_config("base_role_arn")));
-            global.insert("base_role_name".into(), known(arn.name(), from_config("base_role_arn")));
-            global.insert("account".into(), known(&arn.account, from_config("base_role_arn")));
-            global.insert("partition".into(), known(&arn.partition, from_config("base_role_arn")));
-        }
+        let mut global = from_config_global(config);
         // Flags win over the file for global values; per-connector flags apply to every connector.
         // The progress file's values come below both, then the environment's region.
         let is_global = |key: &str| {
             preset.value(key).map_or(Scope::Global, |v| v.scope) == Scope::Global && !is_connector_key(key)
         };
+        // The file's [onboard] table: as flags, but below them.
+        let table: Vec<(String, String)> = config.onboard.clone().into_iter().collect();
+        let table = flags_of(preset, &table, allowed)
+            .map_err(|e| ValueError { key: format!("onboard.{}", e.key), ..e })?;
+        let from_table = |key: &str| Source::Config(format!("onboard.{key}"));
+        for (key, value) in table.iter().filter(|(k, _)| is_global(k)) {
+            global.insert(key.clone(), known(value, from_table(key)));
+        }
         for (key, value) in flags.iter().filter(|(k, _)| is_global(k)) {
             global.insert(key.clone(), known(value, Source::Flag));
         }
@@ -203,6 +192,11 @@ impl Values {
             connectors.push(lone_connector(preset, &flags, &saved)?);
         }
         for conn in &mut connectors {
+            for (key, value) in &table {
+                if !is_global(key) && key != "connector" {
+                    conn.values.insert(key.clone(), known(value, from_table(key)));
+                }
+            }
             for (key, value) in &flags {
                 if !is_global(key) && key != "connector" {
                     if key == "external_id" {
@@ -502,6 +496,31 @@ fn lone_connector(
     let mut values = BTreeMap::new();
     values.insert("connector".to_owned(), known(&name, from));
     Ok(ConnectorValues { name, kind, values, external_id: None })
+}
+
+/// The global values the configuration file's own fields give.
+fn from_config_global(config: &Config) -> BTreeMap<String, Known> {
+    let mut global = BTreeMap::new();
+    let from_config = |field: &str| Source::Config(field.to_owned());
+    if let Some(region) = &config.region {
+        global.insert("region".into(), known(region, from_config("region")));
+    }
+    for (key, value) in [
+        ("cluster_name", &config.cluster_name),
+        ("namespace", &config.namespace),
+        ("service_account", &config.service_account),
+    ] {
+        if let Some(v) = value {
+            global.insert(key.into(), known(v, from_config(key)));
+        }
+    }
+    if let Some(arn) = &config.base_role_arn {
+        global.insert("base_role_arn".into(), known(arn.to_string(), from_config("base_role_arn")));
+        global.insert("base_role_name".into(), known(arn.name(), from_config("base_role_arn")));
+        global.insert("account".into(), known(&arn.account, from_config("base_role_arn")));
+        global.insert("partition".into(), known(&arn.partition, from_config("base_role_arn")));
+    }
+    global
 }
 
 /// The connectors of the configuration file, with the values each one's entry gives.

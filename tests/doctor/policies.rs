@@ -158,3 +158,21 @@ fn without_a_preset_there_is_nothing_to_audit() {
     assert!(row["summary"].as_str().unwrap().contains("No preset"), "{row:#}");
     assert_eq!(code, 0);
 }
+
+#[test]
+fn the_platform_account_comes_from_the_configurations_onboard_table() {
+    // The connector role admits xpander's own platform account, not the customer's.
+    let platform =
+        ("\"AWS\": \"arn:aws:iam::111122223333:root\"", "\"AWS\": \"arn:aws:iam::999988887777:root\"");
+    let (_, code, row) = audit(&start(edited_scenario("healthy-xpander-chain", &[platform])));
+    assert_row(&row, "fail", Some("trust-statement-missing"), &["CrossAccountWithExternalId"]);
+    assert_eq!(code, 1);
+    // Told which account the platform calls from, the audit expects exactly that one.
+    let table = (
+        "database = \"xpander_demo\"\n'''",
+        "database = \"xpander_demo\"\n\n[onboard]\nplatform_account = \"999988887777\"\n'''",
+    );
+    let (_, code, row) = audit(&start(edited_scenario("healthy-xpander-chain", &[platform, table])));
+    assert_row(&row, "pass", None, &["xpander-redshift-access"]);
+    assert_eq!(code, 0);
+}
