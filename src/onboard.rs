@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod cli;
+#[cfg(test)]
+mod fixtures;
 pub mod guide;
 pub mod json;
 pub mod need;

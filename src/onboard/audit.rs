@@ -261,28 +261,13 @@ fn service_permissions(role: &RoleView) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::Config;
     use crate::onboard::Onboarding;
     use crate::onboard::plan::documents;
 
-    const CONFIG: &str = r#"
-region = "us-west-1"
-base_role_arn = "arn:aws:iam::111122223333:role/xpander-base-role"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
-cluster_id = "xpander-redshift"
-database = "xpander_demo"
-external_id = "org-7f3a9c2e"
-"#;
-
     /// The documents exactly as the guide would create them: (owner ARN, owner name, policy, text).
     fn generated() -> (Onboarding, Vec<(String, String, String, String)>) {
-        let config = Config::from_toml(Path::new("cd.toml"), CONFIG).unwrap();
+        let config = crate::onboard::fixtures::config(crate::onboard::fixtures::XPANDER);
         let ob = Onboarding::prepare(Some("xpander"), &config, &[], &|_| None).unwrap();
         let docs = documents(&ob.needs, Secrets::Reveal)
             .into_iter()

@@ -447,7 +447,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::config::Config;
+    use crate::onboard::fixtures::{XPANDER, onboarding};
     use crate::onboard::need;
 
     #[test]
@@ -470,19 +470,6 @@ mod tests {
         assert_eq!(unfilled, ["missing"]);
         assert_eq!(one_line("Step\nrm -rf /\r"), "Step rm -rf / ");
     }
-
-    const XPANDER: &str = r#"
-region = "us-west-1"
-base_role_arn = "arn:aws:iam::111122223333:role/xpander-base-role"
-cluster_name = "xpander-prod"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
-cluster_id = "xpander-redshift"
-database = "xpander_demo"
-external_id = "org-7f3a9c2e"
-"#;
 
     const VCLUSTER: &str = r#"
 region = "us-west-1"
@@ -508,13 +495,6 @@ database = "warehouse"
 user = "qualytics"
 external_id = "qualytics-4c1d-prod"
 "#;
-
-    fn onboarding(preset: &str, config: &str, given: &[(&str, &str)]) -> Onboarding {
-        let config = Config::from_toml(Path::new("cd.toml"), config).unwrap();
-        let given: Vec<(String, String)> =
-            given.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Onboarding::prepare(Some(preset), &config, &given, &|_| None).unwrap()
-    }
 
     /// Commands the script calls, each a list of arguments (the command's name first), as stub
     /// `aws`, `kubectl`, `psql`, `helm`, `sleep` and `connector-doctor` logged them.

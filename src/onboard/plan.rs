@@ -260,38 +260,13 @@ pub fn prove(needs: &[Need]) -> Proof {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::Config;
-    use crate::onboard::Onboarding;
+    use crate::onboard::fixtures::{LAKE, XPANDER, config, given, onboarding};
     use crate::onboard::guide;
 
-    const XPANDER: &str = r#"
-region = "us-west-1"
-base_role_arn = "arn:aws:iam::111122223333:role/xpander-base-role"
-cluster_name = "xpander-prod"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
-cluster_id = "xpander-redshift"
-database = "xpander_demo"
-external_id = "org-7f3a9c2e"
-[[connector]]
-name = "lake"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/xpander-lake-access"
-cluster_id = "lake"
-database = "lake"
-external_id = "org-7f3a9c2e"
-"#;
-
-    fn onboarding(preset: &str, config: &str, given: &[(&str, &str)]) -> Onboarding {
-        let config = Config::from_toml(Path::new("cd.toml"), config).unwrap();
-        let given: Vec<(String, String)> =
-            given.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Onboarding::prepare(Some(preset), &config, &given, &|_| None).unwrap()
+    /// The xpander setup with two connectors.
+    fn two() -> String {
+        format!("{XPANDER}{LAKE}")
     }
 
     fn failures(proof: &Proof) -> Vec<String> {
@@ -300,7 +275,7 @@ external_id = "org-7f3a9c2e"
 
     #[test]
     fn a_complete_plan_proves_and_leaves_no_placeholder() {
-        let ob = onboarding("xpander", XPANDER, &[]);
+        let ob = onboarding("xpander", &two(), &[]);
         let proof = ob.prove();
         assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
         let g = guide::render(&ob, &proof, None);
@@ -322,7 +297,7 @@ external_id = "org-7f3a9c2e"
     #[test]
     fn a_connector_missing_from_the_base_roles_own_list_is_caught_before_apply() {
         let list = ("assume_list", "arn:aws:iam::111122223333:role/xpander-redshift-access");
-        let ob = onboarding("xpander", XPANDER, &[list]);
+        let ob = onboarding("xpander", &two(), &[list]);
         let proof = ob.prove();
         let f = failures(&proof);
         assert_eq!(f.len(), 2, "AssumeRole and TagSession into the lake role: {f:?}");
@@ -427,10 +402,10 @@ external_id = "qualytics-4c1d-prod"
             g.markdown.contains("\"AWS\": \"arn:aws:iam::111122223333:user/qualytics-dataplane\""),
             "the trust names the user"
         );
-        let e = Onboarding::prepare(
+        let e = crate::onboard::Onboarding::prepare(
             Some("qualytics"),
-            &Config::from_toml(Path::new("cd.toml"), TARGET).unwrap(),
-            &[("deployment".into(), "hybrid".into())],
+            &config(TARGET),
+            &given(&[("deployment", "hybrid")]),
             &|_| None,
         )
         .unwrap_err();
@@ -439,7 +414,7 @@ external_id = "qualytics-4c1d-prod"
 
     #[test]
     fn a_serverless_connector_gets_serverless_credentials_and_no_cluster_values() {
-        let config = XPANDER.replace("cluster_id = \"lake\"", "workgroup = \"lake\"");
+        let config = two().replace("cluster_id = \"lake\"", "workgroup = \"lake\"");
         let ob = onboarding("xpander", &config, &[]);
         let missing: Vec<_> =
             ob.values.missing(ob.preset).into_iter().map(|m| (m.key, m.connector)).collect();
@@ -455,7 +430,7 @@ external_id = "qualytics-4c1d-prod"
 
     #[test]
     fn an_external_id_demanded_of_an_internal_hop_fails_the_proof() {
-        let mut ob = onboarding("xpander", XPANDER, &[]);
+        let mut ob = onboarding("xpander", &two(), &[]);
         // As if the preset put the ExternalId on AllowFromBaseRole: its own probe still passes
         // the ExternalId, so judge the internal hop's probe (without one) against that rendering.
         let internal = ob.needs.iter().position(|n| n.id == "connector-trust-base").unwrap();

@@ -523,6 +523,19 @@ fn from_config_global(config: &Config) -> BTreeMap<String, Known> {
     global
 }
 
+/// IAM's rule for role and policy names: 1 to `max` of `[A-Za-z0-9_+=,.@-]`, and (so that no
+/// name reads as a command-line option) not starting with `-`.
+fn iam_name(value: &str, max: usize, what: &str) -> Result<(), String> {
+    let ok = (1..=max).contains(&value.len())
+        && !value.starts_with('-')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{value:?} is not {what} (1 to {max} of A-Z a-z 0-9 _ + = , . @ -, not starting with -)"))
+    }
+}
+
 /// The connectors of the configuration file, with the values each one's entry gives.
 fn from_config_connectors(config: &Config) -> Vec<ConnectorValues> {
     let from_config = |field: &str| Source::Config(field.to_owned());
@@ -713,30 +726,8 @@ fn validate(check: &str, value: &str) -> Result<(), String> {
         "arn" => check_arn(value),
         "role-arn" => Arn::role(value).map(drop).map_err(|e| format!("{value:?}: {e}")),
         "arn-list" => value.split(',').map(str::trim).try_for_each(check_arn),
-        "role-name" => {
-            let ok = (1..=64).contains(&value.len())
-                && !value.starts_with('-')
-                && value.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{value:?} is not an IAM name (1 to 64 of A-Z a-z 0-9 _ + = , . @ -, not starting with -)"
-                ))
-            }
-        }
-        "policy-name" => {
-            let ok = (1..=128).contains(&value.len())
-                && !value.starts_with('-')
-                && value.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{value:?} is not an IAM policy name (1 to 128 of A-Z a-z 0-9 _ + = , . @ -, not starting with -)"
-                ))
-            }
-        }
+        "role-name" => iam_name(value, 64, "an IAM name"),
+        "policy-name" => iam_name(value, 128, "an IAM policy name"),
         "partition" => {
             if ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"].contains(&value) {
                 Ok(())
@@ -855,34 +846,17 @@ fn identifier(check: &str, value: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
+    use crate::onboard::fixtures::{XPANDER, config, given};
     use crate::onboard::preset::preset;
 
-    fn gather(config: &str, given: &[(&str, &str)]) -> Result<Values, ValueError> {
-        let config = Config::from_toml(Path::new("cd.toml"), config).unwrap();
-        let given: Vec<(String, String)> =
-            given.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Values::gather(preset("xpander").unwrap(), &config, &given, &|_| None)
+    fn gather(text: &str, pairs: &[(&str, &str)]) -> Result<Values, ValueError> {
+        Values::gather(preset("xpander").unwrap(), &config(text), &given(pairs), &|_| None)
     }
-
-    const CONFIG: &str = r#"
-region = "us-west-1"
-base_role_arn = "arn:aws:iam::111122223333:role/xpander-base-role"
-cluster_name = "xpander-prod"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
-cluster_id = "xpander-redshift"
-database = "xpander_demo"
-external_id = "org-7f3a9c2e"
-"#;
 
     #[test]
     fn values_come_from_the_configuration_and_derive() {
-        let v = gather(CONFIG, &[]).unwrap();
+        let v = gather(XPANDER, &[]).unwrap();
         assert_eq!(v.get(None, "account").as_deref(), Some("111122223333"));
         let c = &v.connectors[0];
         assert_eq!(v.get(Some(c), "connector_role_name").as_deref(), Some("xpander-redshift-access"));
@@ -897,14 +871,14 @@ external_id = "org-7f3a9c2e"
 
     #[test]
     fn bad_values_are_named_without_echoing_secrets() {
-        let e = gather(CONFIG, &[("external_id", "org-7f3a9c2e ")]).unwrap_err();
+        let e = gather(XPANDER, &[("external_id", "org-7f3a9c2e ")]).unwrap_err();
         assert_eq!(e.key, "external_id");
         assert!(e.message.contains("whitespace") && !e.to_string().contains("org-7f3a9c2e"), "{e}");
-        let e = gather(CONFIG, &[("account", "1234")]).unwrap_err();
+        let e = gather(XPANDER, &[("account", "1234")]).unwrap_err();
         assert!(e.to_string().contains("12-digit"), "{e}");
-        let e = gather(CONFIG, &[("acount", "1234")]).unwrap_err();
+        let e = gather(XPANDER, &[("acount", "1234")]).unwrap_err();
         assert!(e.to_string().contains("no such value") && e.to_string().contains("account"), "{e}");
-        let e = gather(CONFIG, &[("assume_list", "arn:aws:iam::111122223333:role/a, nope")]).unwrap_err();
+        let e = gather(XPANDER, &[("assume_list", "arn:aws:iam::111122223333:role/a, nope")]).unwrap_err();
         assert!(e.to_string().contains("assume_list"), "{e}");
     }
 
@@ -933,16 +907,12 @@ external_id = "org-7f3a9c2e"
 
     fn gather_saved(
         name: &str,
-        config: &str,
-        given: &[(&str, &str)],
+        text: &str,
+        pairs: &[(&str, &str)],
         saved: &[(&str, &str)],
     ) -> Result<Values, ValueError> {
-        let config = Config::from_toml(Path::new("cd.toml"), config).unwrap();
-        let pairs = |l: &[(&str, &str)]| -> Vec<(String, String)> {
-            l.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-        };
-        let saved: BTreeMap<String, String> = pairs(saved).into_iter().collect();
-        Values::gather_with_saved(preset(name).unwrap(), &config, &pairs(given), &saved, &|_| None)
+        let saved: BTreeMap<String, String> = given(saved).into_iter().collect();
+        Values::gather_with_saved(preset(name).unwrap(), &config(text), &given(pairs), &saved, &|_| None)
     }
 
     #[test]
@@ -1016,7 +986,7 @@ external_id = "org-7f3a9c2e"
 
     #[test]
     fn connectors_sharing_an_external_id_variable_are_refused_by_name() {
-        let two = CONFIG.replace("name = \"warehouse\"", "name = \"a-b\"")
+        let two = XPANDER.replace("name = \"warehouse\"", "name = \"a-b\"")
             + "[[connector]]\nname = \"a_b\"\nkind = \"redshift\"\nrole_arn = \"arn:aws:iam::111122223333:role/r2\"\ncluster_id = \"c2\"\ndatabase = \"d2\"\n";
         let e = gather(&two, &[]).unwrap_err();
         assert!(
@@ -1030,21 +1000,21 @@ external_id = "org-7f3a9c2e"
 
     #[test]
     fn a_role_name_from_a_flag_renames_the_configured_arn_too() {
-        let v = gather(CONFIG, &[("connector_role_name", "xpander-new-access")]).unwrap();
+        let v = gather(XPANDER, &[("connector_role_name", "xpander-new-access")]).unwrap();
         let c = &v.connectors[0];
         assert_eq!(
             v.get(Some(c), "connector_role_arn").as_deref(),
             Some("arn:aws:iam::111122223333:role/xpander-new-access")
         );
-        let v = gather(CONFIG, &[("connector_role_arn", "arn:aws:iam::111122223333:role/other")]).unwrap();
+        let v = gather(XPANDER, &[("connector_role_arn", "arn:aws:iam::111122223333:role/other")]).unwrap();
         assert_eq!(v.get(Some(&v.connectors[0]), "connector_role_name").as_deref(), Some("other"));
         let e = gather(
-            CONFIG,
+            XPANDER,
             &[("connector_role_name", "one"), ("connector_role_arn", "arn:aws:iam::111122223333:role/two")],
         )
         .unwrap_err();
         assert!(e.message.contains("different roles"), "{e}");
-        let v = gather(CONFIG, &[("base_role_name", "xpander-other-base")]).unwrap();
+        let v = gather(XPANDER, &[("base_role_name", "xpander-other-base")]).unwrap();
         assert_eq!(
             v.get(None, "base_role_arn").as_deref(),
             Some("arn:aws:iam::111122223333:role/xpander-other-base")
@@ -1054,7 +1024,7 @@ external_id = "org-7f3a9c2e"
     #[test]
     fn saved_values_count_below_the_configuration_and_the_flags() {
         let v =
-            gather_saved("xpander", CONFIG, &[], &[("region", "eu-west-2"), ("database", "old")]).unwrap();
+            gather_saved("xpander", XPANDER, &[], &[("region", "eu-west-2"), ("database", "old")]).unwrap();
         assert_eq!(v.global["region"], known("us-west-1", Source::Config("region".into())));
         assert_eq!(v.connectors[0].values["database"].value, "xpander_demo");
         let v = gather_saved(
