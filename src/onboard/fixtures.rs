@@ -1,5 +1,5 @@
-//! What the onboarding's unit tests share: one xpander configuration (a Redshift connector with
-//! its ExternalId), a second connector to add to it, and the onboarding prepared from a
+//! What the onboarding's unit tests share: an xpander and a Qualytics configuration (a Redshift
+//! connector with its ExternalId each), a second connector to add to it, and the onboarding prepared from a
 //! configuration text and `--value` pairs.
 
 use std::path::Path;
@@ -19,6 +19,20 @@ role_arn = "arn:aws:iam::111122223333:role/xpander-redshift-access"
 cluster_id = "xpander-redshift"
 database = "xpander_demo"
 external_id = "org-7f3a9c2e"
+"#;
+
+/// A Qualytics setup: one Redshift target role reached with a named user and the customer's
+/// ExternalId.
+pub const QUALYTICS: &str = r#"
+region = "us-west-1"
+[[connector]]
+name = "warehouse"
+kind = "redshift"
+role_arn = "arn:aws:iam::111122223333:role/qualytics-redshift-target"
+cluster_id = "analytics"
+database = "warehouse"
+user = "qualytics"
+external_id = "qualytics-4c1d-prod"
 "#;
 
 /// A second connector, to append to [`XPANDER`].

@@ -447,7 +447,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::onboard::fixtures::{XPANDER, onboarding};
+    use crate::onboard::fixtures::{QUALYTICS, XPANDER, onboarding};
     use crate::onboard::need;
 
     #[test]
@@ -482,18 +482,6 @@ role_arn = "arn:aws:iam::111122223333:role/vcluster-db"
 instance_id = "vcluster-db"
 user = "postgres"
 database = "postgres"
-"#;
-
-    const QUALYTICS: &str = r#"
-region = "us-west-1"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/qualytics-redshift-target"
-cluster_id = "analytics"
-database = "warehouse"
-user = "qualytics"
-external_id = "qualytics-4c1d-prod"
 "#;
 
     /// Commands the script calls, each a list of arguments (the command's name first), as stub

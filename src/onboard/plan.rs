@@ -261,7 +261,7 @@ pub fn prove(needs: &[Need]) -> Proof {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onboard::fixtures::{LAKE, XPANDER, config, given, onboarding};
+    use crate::onboard::fixtures::{LAKE, QUALYTICS, XPANDER, config, given, onboarding};
     use crate::onboard::guide;
 
     /// The xpander setup with two connectors.
@@ -363,20 +363,12 @@ database = "postgres"
 
     #[test]
     fn qualytics_managed_and_static_key_paths_have_their_own_base() {
-        const TARGET: &str = r#"
-region = "us-west-1"
-[[connector]]
-name = "warehouse"
-kind = "redshift"
-role_arn = "arn:aws:iam::111122223333:role/qualytics-redshift-target"
-cluster_id = "analytics"
-database = "warehouse"
-user = "qualytics"
-external_id = "qualytics-4c1d-prod"
-"#;
         let dataplane = "arn:aws:iam::315179787488:role/acme-dataplane-role";
-        let managed =
-            onboarding("qualytics", TARGET, &[("deployment", "managed"), ("base_principal_arn", dataplane)]);
+        let managed = onboarding(
+            "qualytics",
+            QUALYTICS,
+            &[("deployment", "managed"), ("base_principal_arn", dataplane)],
+        );
         let proof = managed.prove();
         assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
         let g = guide::render(&managed, &proof, None);
@@ -388,7 +380,7 @@ external_id = "qualytics-4c1d-prod"
             "the trust names the dataplane role"
         );
 
-        let keys = onboarding("qualytics", TARGET, &[("deployment", "static-keys")]);
+        let keys = onboarding("qualytics", QUALYTICS, &[("deployment", "static-keys")]);
         let proof = keys.prove();
         assert!(proof.holds(), "{:?} unproven {:?}", failures(&proof), proof.unproven);
         let g = guide::render(&keys, &proof, None);
@@ -404,7 +396,7 @@ external_id = "qualytics-4c1d-prod"
         );
         let e = crate::onboard::Onboarding::prepare(
             Some("qualytics"),
-            &config(TARGET),
+            &config(QUALYTICS),
             &given(&[("deployment", "hybrid")]),
             &|_| None,
         )

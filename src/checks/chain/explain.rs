@@ -46,6 +46,14 @@ struct Reader {
 }
 
 impl Reader {
+    /// A reader with `as_who`'s credentials, in the pod's region, within the read budget.
+    fn new(ctx: &Ctx, as_who: &Credentials) -> Self {
+        let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
+        let credentials = SharedCredentialsProvider::new(as_who.clone());
+        let iam = aws::iam_client(&ctx.world, &region.name, credentials, READ_BUDGET);
+        Reader { iam, evidence: Vec::new(), refused: None }
+    }
+
     fn note<T, E>(
         &mut self,
         call: &str,
@@ -167,14 +175,7 @@ pub async fn read(
     target: &Arn,
     with_identity: bool,
 ) -> Readout {
-    let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
-    let iam = aws::iam_client(
-        &ctx.world,
-        &region.name,
-        SharedCredentialsProvider::new(as_who.clone()),
-        READ_BUDGET,
-    );
-    let mut reader = Reader { iam, evidence: Vec::new(), refused: None };
+    let mut reader = Reader::new(ctx, as_who);
     let mut readout = Readout::default();
     let deadline = tokio::time::Instant::now() + READ_BUDGET;
     let work = async {
@@ -229,14 +230,7 @@ pub async fn read_roles(
     as_who: &Credentials,
     roles: &[String],
 ) -> (Vec<(String, RoleReadout)>, Vec<Evidence>, Option<String>) {
-    let region = ResolvedRegion::resolve(&ctx.world, &ctx.config);
-    let iam = aws::iam_client(
-        &ctx.world,
-        &region.name,
-        SharedCredentialsProvider::new(as_who.clone()),
-        READ_BUDGET,
-    );
-    let mut reader = Reader { iam, evidence: Vec::new(), refused: None };
+    let mut reader = Reader::new(ctx, as_who);
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + READ_BUDGET;
     let work = async {
